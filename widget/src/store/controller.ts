@@ -1,0 +1,373 @@
+import { RestClient } from '../api/rest';
+import {
+  compareIds,
+  type ClientFrame,
+  type Message,
+  type Role,
+  type ServerEvent,
+} from '../protocol';
+import { Connection, type ConnectionOptions } from '../transport/connection';
+import { applyEvent, withConversation, withMessage, withThreadMessages } from './events';
+import { firstStoredId, lastStoredId, localId, mergeMessages, type ChatMessage } from './messages';
+import { createChatStore, type ChatState, type ChatStore, type Mode } from './state';
+
+export interface ControllerOptions {
+  apiUrl: string;
+  token: string;
+  mode: Mode;
+  businessId?: string;
+  /** Test seams: transports and timers. */
+  connection?: Partial<ConnectionOptions>;
+  fetch?: typeof fetch;
+}
+
+const PAGE = 50;
+/** A send without an ack in this time is shown as failed so the user can retry it. */
+const ACK_TIMEOUT_MS = 15_000;
+/** The node expires a typing state after 5 s; renewing a little earlier keeps it steady. */
+const TYPING_RENEW_MS = 3_000;
+const TYPING_EXPIRY_MS = 6_000;
+
+let counter = 0;
+export function newClientId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  return Date.now().toString(36) + '-' + (counter++).toString(36) + Math.random().toString(36);
+}
+
+/** Owns the side effects: REST calls, the live connection, timers. The store holds only data. */
+export class ChatController {
+  readonly store: ChatStore;
+  readonly rest: RestClient;
+  readonly connection: Connection;
+  private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private typingSentAt = new Map<string, number>();
+  private readSent = new Map<string, string>();
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.store = createChatStore(opts.mode);
+    // Known before any `hello`: SSE clients may never get one, and optimistic messages need it.
+    this.store.setState({ me: identityFromToken(opts.token) });
+    this.rest = new RestClient(opts.apiUrl, opts.token, opts.fetch);
+    this.connection = new Connection({
+      apiUrl: opts.apiUrl,
+      token: opts.token,
+      onEvent: (e) => this.onEvent(e),
+      onStatus: (status, kind) => this.store.setState({ connection: { status, kind } }),
+      onOpen: (_kind, reconnect) => this.onOpen(reconnect),
+      ...opts.connection,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.connection.start();
+    try {
+      if (this.opts.mode === 'customer') {
+        if (!this.opts.businessId) throw new Error('businessId is required in customer mode');
+        const conv = await this.rest.openConversation(this.opts.businessId);
+        this.store.setState((s) => ({
+          conversations: { ...s.conversations, [conv.id]: conv },
+          activeId: conv.id,
+        }));
+        await this.loadLatest(conv.id);
+      } else {
+        await this.refreshInbox();
+      }
+    } catch (err) {
+      this.store.setState({ error: (err as Error).message || 'Could not load the chat' });
+    }
+  }
+
+  stop(): void {
+    this.connection.stop();
+    for (const t of [...this.ackTimers.values(), ...this.typingTimers.values()]) clearTimeout(t);
+  }
+
+  async refreshInbox(): Promise<void> {
+    const page = await this.rest.listConversations();
+    this.store.setState((s) => {
+      const conversations = { ...s.conversations };
+      for (const c of page.items) conversations[c.id] = c;
+      return { conversations };
+    });
+  }
+
+  select(conversationId: string | null): void {
+    this.store.setState({ activeId: conversationId });
+    const thread = conversationId ? this.store.getState().threads[conversationId] : undefined;
+    if (conversationId && !thread?.loaded) void this.loadLatest(conversationId);
+  }
+
+  setOpen(open: boolean): void {
+    this.store.setState({ open });
+  }
+
+  async loadLatest(cid: string): Promise<void> {
+    this.store.setState((s) => withThreadMessages(s, cid, (m) => m, { loading: true }));
+    try {
+      const page = await this.rest.history(cid, {}, PAGE);
+      this.store.setState((s) =>
+        withThreadMessages(s, cid, (m) => mergeMessages(m, page.items), {
+          loading: false,
+          loaded: true,
+          hasMore: page.hasMore ?? page.items.length >= PAGE,
+        }),
+      );
+    } catch (err) {
+      this.store.setState((s) => ({
+        ...withThreadMessages(s, cid, (m) => m, { loading: false }),
+        error: (err as Error).message,
+      }));
+    }
+  }
+
+  /** Infinite scroll upwards: one page before the oldest loaded message. */
+  async loadOlder(cid: string): Promise<void> {
+    const thread = this.store.getState().threads[cid];
+    if (!thread || thread.loading || !thread.hasMore) return;
+    const before = firstStoredId(thread.messages);
+    if (!before) return;
+    this.store.setState((s) => withThreadMessages(s, cid, (m) => m, { loading: true }));
+    try {
+      const page = await this.rest.history(cid, { before }, PAGE);
+      this.store.setState((s) =>
+        withThreadMessages(s, cid, (m) => mergeMessages(m, page.items), {
+          loading: false,
+          hasMore: page.hasMore ?? page.items.length >= PAGE,
+        }),
+      );
+    } catch {
+      this.store.setState((s) => withThreadMessages(s, cid, (m) => m, { loading: false }));
+    }
+  }
+
+  /** Optimistic send: the message shows at once as "sending" and is replaced by the stored one. */
+  send(cid: string, body: string, attachmentIds?: string[], contentType?: string): string {
+    const clientId = newClientId();
+    const { me } = this.store.getState();
+    const optimistic: ChatMessage = {
+      id: localId(clientId),
+      conversationId: cid,
+      senderId: me.userId ?? '',
+      sender: { id: me.userId ?? '', name: null, role: me.role ?? 'CUSTOMER' },
+      contentType: contentType ?? 'TEXT',
+      body,
+      fileUrl: null,
+      mimeType: null,
+      attachments: [],
+      clientId,
+      createdAt: new Date().toISOString(),
+      editedAt: null,
+      deletedAt: null,
+      status: 'sending',
+      pending: { body, contentType, attachmentIds },
+    };
+    this.store.setState((s) => withThreadMessages(s, cid, (m) => [...m, optimistic]));
+    this.setTyping(cid, false);
+    void this.dispatch(optimistic);
+    return clientId;
+  }
+
+  retry(cid: string, clientId: string): void {
+    const msg = this.pendingMessage(cid, clientId);
+    if (!msg) return;
+    this.setPendingStatus(cid, clientId, 'sending');
+    void this.dispatch(msg);
+  }
+
+  edit(messageId: string, body: string): Promise<void> {
+    return this.mutate({ type: 'message.edit', messageId, body }, () =>
+      this.rest.edit(messageId, body),
+    );
+  }
+
+  remove(messageId: string): Promise<void> {
+    return this.mutate({ type: 'message.delete', messageId }, () => this.rest.remove(messageId));
+  }
+
+  async react(cid: string, messageId: string, emoji: string, on: boolean): Promise<void> {
+    const me = this.store.getState().me.userId ?? '';
+    this.store.setState((s) =>
+      withThreadMessages(s, cid, (list) =>
+        list.map((m) => (m.id === messageId ? { ...m, reactions: toggle(m, emoji, me, on) } : m)),
+      ),
+    );
+    try {
+      const res = await this.rest.react(messageId, emoji, on);
+      const msg = res as Message | undefined;
+      if (msg && msg.id === messageId && msg.conversationId) this.applyMessage(msg);
+    } catch {
+      this.store.setState((s) =>
+        withThreadMessages(s, cid, (list) =>
+          list.map((m) => (m.id === messageId ? { ...m, reactions: toggle(m, emoji, me, !on) } : m)),
+        ),
+      );
+    }
+  }
+
+  /** Marks the newest message read when the user can see it; the node resets the unread count. */
+  markRead(cid: string): void {
+    const thread = this.store.getState().threads[cid];
+    const last = thread && lastStoredId(thread.messages);
+    if (!last) return;
+    const sent = this.readSent.get(cid);
+    const conv = this.store.getState().conversations[cid];
+    if (sent && compareIds(sent, last) >= 0 && !conv?.unreadCount) return;
+    this.readSent.set(cid, last);
+    this.store.setState((s) => withConversation(s, cid, { unreadCount: 0 }) ?? {});
+    const frame: ClientFrame = { type: 'read', conversationId: cid, messageId: last };
+    if (!this.connection.send(frame)) this.rest.read(cid, last).catch(() => this.readSent.delete(cid));
+  }
+
+  /** Typing is renewed while the user types and cleared when they stop or send. */
+  setTyping(cid: string, isTyping: boolean): void {
+    const now = Date.now();
+    const last = this.typingSentAt.get(cid) ?? 0;
+    if (isTyping && now - last < TYPING_RENEW_MS) return;
+    if (!isTyping && last === 0) return;
+    this.typingSentAt.set(cid, isTyping ? now : 0);
+    const frame: ClientFrame = { type: 'typing', conversationId: cid, isTyping };
+    if (!this.connection.send(frame)) this.rest.typing(cid, isTyping).catch(() => undefined);
+  }
+
+  private async mutate(frame: ClientFrame, viaRest: () => Promise<Message>): Promise<void> {
+    if (this.connection.send(frame)) return;
+    const msg = await viaRest();
+    if (msg && msg.conversationId) this.applyMessage(msg);
+  }
+
+  private async dispatch(msg: ChatMessage): Promise<void> {
+    const cid = msg.conversationId;
+    const clientId = msg.clientId!;
+    const p = msg.pending!;
+    const frame: ClientFrame = {
+      type: 'message.send',
+      conversationId: cid,
+      clientId,
+      body: p.body,
+      ...(p.contentType ? { contentType: p.contentType } : {}),
+      ...(p.attachmentIds?.length ? { attachmentIds: p.attachmentIds } : {}),
+    };
+    if (this.connection.send(frame)) {
+      clearTimeout(this.ackTimers.get(clientId));
+      this.ackTimers.set(
+        clientId,
+        setTimeout(() => this.setPendingStatus(cid, clientId, 'failed'), ACK_TIMEOUT_MS),
+      );
+      return;
+    }
+    if (this.connection.status !== 'online') return; // flushed when the connection is back
+    try {
+      const { type: _t, conversationId: _c, ...body } = frame;
+      this.applyMessage(await this.rest.send(cid, body));
+    } catch (err) {
+      // A network failure while the stream is down is retried on reconnect; anything else is shown.
+      if (this.connection.status === 'online' || !(err instanceof TypeError)) {
+        this.setPendingStatus(cid, clientId, 'failed', (err as Error).message);
+      }
+    }
+  }
+
+  private onOpen(reconnect: boolean): void {
+    const { threads } = this.store.getState();
+    for (const [cid, thread] of Object.entries(threads)) {
+      if (thread.loaded) void this.catchUp(cid, lastStoredId(thread.messages));
+      for (const m of thread.messages) if (m.status === 'sending' && m.pending) void this.dispatch(m);
+    }
+    if (reconnect && this.opts.mode === 'agent') this.refreshInbox().catch(() => undefined);
+  }
+
+  /** After any (re)connect: fetch everything after the last seen id, so nothing is missed. */
+  private async catchUp(cid: string, afterId: string | null): Promise<void> {
+    if (!afterId) return void this.loadLatest(cid);
+    if (this.connection.send({ type: 'resume', conversationId: cid, afterId })) return;
+    let after = afterId;
+    for (;;) {
+      const page = await this.rest.history(cid, { after }, 200).catch(() => null);
+      if (!page || page.items.length === 0) return;
+      for (const m of page.items) this.applyMessage(m);
+      const newest = page.items.reduce((a, m) => (compareIds(m.id, a) > 0 ? m.id : a), after);
+      if (page.items.length < 200 || newest === after) return;
+      after = newest;
+    }
+  }
+
+  private onEvent(event: ServerEvent): void {
+    if (event.type === 'message.ack') clearTimeout(this.ackTimers.get(event.clientId));
+    if (event.type === 'error' && event.ref) {
+      const ref = event.ref;
+      const thread = Object.entries(this.store.getState().threads).find(([, t]) =>
+        t.messages.some((m) => m.clientId === ref && m.status !== 'sent'),
+      );
+      if (thread) this.setPendingStatus(thread[0], ref, 'failed', event.message);
+      return;
+    }
+    if (event.type === 'typing') this.expireTyping(event.conversationId, event.userId);
+    const patch = applyEvent(this.store.getState(), event);
+    if (patch) this.store.setState(patch);
+  }
+
+  private applyMessage(message: Message): void {
+    if (message.clientId) clearTimeout(this.ackTimers.get(message.clientId));
+    this.store.setState((s) => withMessage(s, message));
+  }
+
+  private expireTyping(cid: string, userId: string): void {
+    const key = cid + ':' + userId;
+    clearTimeout(this.typingTimers.get(key));
+    this.typingTimers.set(
+      key,
+      setTimeout(() => {
+        this.onEvent({ type: 'typing', conversationId: cid, userId, name: null, isTyping: false });
+      }, TYPING_EXPIRY_MS),
+    );
+  }
+
+  private pendingMessage(cid: string, clientId: string): ChatMessage | undefined {
+    return this.store.getState().threads[cid]?.messages.find((m) => m.id === localId(clientId));
+  }
+
+  private setPendingStatus(
+    cid: string,
+    clientId: string,
+    status: ChatMessage['status'],
+    error?: string,
+  ): void {
+    this.store.setState((s) =>
+      withThreadMessages(s, cid, (list) =>
+        list.map((m) =>
+          m.id === localId(clientId) && m.pending
+            ? { ...m, status, pending: { ...m.pending, error } }
+            : m,
+        ),
+      ),
+    );
+  }
+}
+
+function toggle(m: Message, emoji: string, me: string, on: boolean) {
+  const list = (m.reactions ?? []).map((r) => ({ ...r, userIds: [...(r.userIds ?? [])] }));
+  let r = list.find((x) => x.emoji === emoji);
+  if (!r) list.push((r = { emoji, count: 0, userIds: [] }));
+  const has = r.userIds.includes(me);
+  if (on && !has) (r.count++, r.userIds.push(me));
+  if (!on && has) (r.count--, (r.userIds = r.userIds.filter((u) => u !== me)));
+  return list.filter((x) => x.count > 0);
+}
+
+/** Reads (does not verify) the JWT claims; the node verifies, the widget only needs who it is. */
+export function identityFromToken(token: string): ChatState['me'] {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const claims = JSON.parse(atob(part)) as Record<string, unknown>;
+    const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
+    return {
+      userId: str(claims.sub),
+      role: (str(claims.role) as Role | null) ?? null,
+      businessId: str(claims.businessId),
+    };
+  } catch {
+    return { userId: null, role: null, businessId: null };
+  }
+}

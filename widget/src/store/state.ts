@@ -1,0 +1,72 @@
+import { createStore } from 'zustand/vanilla';
+import type { Conversation, Role } from '../protocol';
+import type { ConnectionStatus } from '../transport/connection';
+import type { TransportKind } from '../transport/types';
+import type { ChatMessage } from './messages';
+
+export type Mode = 'customer' | 'agent';
+
+export interface ThreadState {
+  messages: ChatMessage[];
+  /** Whether older history exists above the first loaded message. */
+  hasMore: boolean;
+  loading: boolean;
+  loaded: boolean;
+}
+
+export interface Typist {
+  userId: string;
+  name: string | null;
+}
+
+export interface ChatState {
+  mode: Mode;
+  me: { userId: string | null; role: Role | null; businessId: string | null };
+  connection: { status: ConnectionStatus; kind: TransportKind | null };
+  conversations: Record<string, Conversation>;
+  threads: Record<string, ThreadState>;
+  /** conversationId -> the other users typing there now. */
+  typing: Record<string, Typist[]>;
+  presence: Record<string, 'online' | 'offline'>;
+  /** conversationId -> userId -> the last message id that user has read (other users only). */
+  reads: Record<string, Record<string, string>>;
+  activeId: string | null;
+  /** Customer mode: whether the chat panel is open. */
+  open: boolean;
+  error: string | null;
+}
+
+export const emptyThread = (): ThreadState => ({
+  messages: [],
+  hasMore: true,
+  loading: false,
+  loaded: false,
+});
+
+export function createChatStore(mode: Mode) {
+  return createStore<ChatState>()(() => ({
+    mode,
+    me: { userId: null, role: null, businessId: null },
+    connection: { status: 'connecting', kind: null },
+    conversations: {},
+    threads: {},
+    typing: {},
+    presence: {},
+    reads: {},
+    activeId: null,
+    open: false,
+    error: null,
+  }));
+}
+
+export type ChatStore = ReturnType<typeof createChatStore>;
+
+/** Inbox order: newest activity first. */
+export function sortedConversations(state: ChatState): Conversation[] {
+  const at = (c: Conversation) => c.lastMessage?.createdAt ?? c.updatedAt ?? c.createdAt;
+  return Object.values(state.conversations).sort((a, b) => (at(a) < at(b) ? 1 : -1));
+}
+
+export function totalUnread(state: ChatState): number {
+  return Object.values(state.conversations).reduce((n, c) => n + (c.unreadCount || 0), 0);
+}
