@@ -94,7 +94,13 @@ export type ServerEvent =
   | { type: 'message.new'; message: Message }
   | { type: 'message.updated'; message: Message }
   | { type: 'message.deleted'; message: Message }
-  | { type: 'typing'; conversationId: string; userId: string; name: string | null; isTyping: boolean }
+  | {
+      type: 'typing';
+      conversationId: string;
+      userId: string;
+      name: string | null;
+      isTyping: boolean;
+    }
   | { type: 'read'; conversationId: string; userId: string; messageId: string }
   | { type: 'unread'; conversationId: string; count: number }
   | { type: 'resume.done'; conversationId: string; lastId: string | null }

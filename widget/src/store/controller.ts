@@ -200,7 +200,9 @@ export class ChatController {
     } catch {
       this.store.setState((s) =>
         withThreadMessages(s, cid, (list) =>
-          list.map((m) => (m.id === messageId ? { ...m, reactions: toggle(m, emoji, me, !on) } : m)),
+          list.map((m) =>
+            m.id === messageId ? { ...m, reactions: toggle(m, emoji, me, !on) } : m,
+          ),
         ),
       );
     }
@@ -217,7 +219,8 @@ export class ChatController {
     this.readSent.set(cid, last);
     this.store.setState((s) => withConversation(s, cid, { unreadCount: 0 }) ?? {});
     const frame: ClientFrame = { type: 'read', conversationId: cid, messageId: last };
-    if (!this.connection.send(frame)) this.rest.read(cid, last).catch(() => this.readSent.delete(cid));
+    if (!this.connection.send(frame))
+      this.rest.read(cid, last).catch(() => this.readSent.delete(cid));
   }
 
   /** Typing is renewed while the user types and cleared when they stop or send. */
@@ -259,8 +262,14 @@ export class ChatController {
     }
     if (this.connection.status !== 'online') return; // flushed when the connection is back
     try {
-      const { type: _t, conversationId: _c, ...body } = frame;
-      this.applyMessage(await this.rest.send(cid, body));
+      this.applyMessage(
+        await this.rest.send(cid, {
+          clientId,
+          body: p.body,
+          contentType: p.contentType,
+          attachmentIds: p.attachmentIds,
+        }),
+      );
     } catch (err) {
       // A network failure while the stream is down is retried on reconnect; anything else is shown.
       if (this.connection.status === 'online' || !(err instanceof TypeError)) {
@@ -273,7 +282,8 @@ export class ChatController {
     const { threads } = this.store.getState();
     for (const [cid, thread] of Object.entries(threads)) {
       if (thread.loaded) void this.catchUp(cid, lastStoredId(thread.messages));
-      for (const m of thread.messages) if (m.status === 'sending' && m.pending) void this.dispatch(m);
+      for (const m of thread.messages)
+        if (m.status === 'sending' && m.pending) void this.dispatch(m);
     }
     if (reconnect && this.opts.mode === 'agent') this.refreshInbox().catch(() => undefined);
   }
@@ -351,8 +361,10 @@ function toggle(m: Message, emoji: string, me: string, on: boolean) {
   let r = list.find((x) => x.emoji === emoji);
   if (!r) list.push((r = { emoji, count: 0, userIds: [] }));
   const has = r.userIds.includes(me);
-  if (on && !has) (r.count++, r.userIds.push(me));
-  if (!on && has) (r.count--, (r.userIds = r.userIds.filter((u) => u !== me)));
+  if (on !== has) {
+    r.count += on ? 1 : -1;
+    r.userIds = on ? [...r.userIds, me] : r.userIds.filter((u) => u !== me);
+  }
   return list.filter((x) => x.count > 0);
 }
 

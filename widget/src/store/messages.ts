@@ -22,7 +22,8 @@ export function mergeMessage(list: ChatMessage[], incoming: Message): ChatMessag
   const stored: ChatMessage = { ...incoming, status: 'sent', pending: undefined };
   const out = list.filter(
     (m) =>
-      m.id !== incoming.id && !(isLocal(m) && incoming.clientId && m.clientId === incoming.clientId),
+      m.id !== incoming.id &&
+      !(isLocal(m) && incoming.clientId && m.clientId === incoming.clientId),
   );
   const existing = list.find((m) => m.id === incoming.id);
   if (existing && existing.reactions && !incoming.reactions) stored.reactions = existing.reactions;

@@ -62,9 +62,9 @@ export function createChatStore(mode: Mode) {
 export type ChatStore = ReturnType<typeof createChatStore>;
 
 /** Inbox order: newest activity first. */
-export function sortedConversations(state: ChatState): Conversation[] {
+export function sortedConversations(conversations: Record<string, Conversation>): Conversation[] {
   const at = (c: Conversation) => c.lastMessage?.createdAt ?? c.updatedAt ?? c.createdAt;
-  return Object.values(state.conversations).sort((a, b) => (at(a) < at(b) ? 1 : -1));
+  return Object.values(conversations).sort((a, b) => (at(a) < at(b) ? 1 : -1));
 }
 
 export function totalUnread(state: ChatState): number {

@@ -68,7 +68,8 @@ export class Connection {
 
   /** Which transport the next attempt uses: SSE once WebSocket is absent or has kept failing. */
   nextKind(): TransportKind {
-    const Ws = this.opts.WebSocketImpl ?? (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
+    const Ws =
+      this.opts.WebSocketImpl ?? (globalThis as { WebSocket?: typeof WebSocket }).WebSocket;
     if (typeof Ws !== 'function') return 'sse';
     return this.wsFailures >= (this.opts.wsFailuresBeforeFallback ?? 2) ? 'sse' : 'ws';
   }
@@ -118,7 +119,11 @@ export class Connection {
     if (this.stopped || this.status === 'offline') return;
     this.setStatus(this.everOpened ? 'reconnecting' : 'connecting', this.kind);
     clearTimeout(this.timer);
-    const delay = backoffDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+    const delay = backoffDelay(
+      this.attempt++,
+      this.opts.backoff ?? DEFAULT_BACKOFF,
+      this.opts.random,
+    );
     this.timer = setTimeout(() => this.connect(), delay);
   }
 

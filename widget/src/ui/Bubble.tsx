@@ -1,0 +1,196 @@
+import { useState } from 'react';
+import type { Conversation } from '../protocol';
+import { isLocal, type ChatMessage } from '../store/messages';
+import { useController } from './context';
+import { formatTime, senderLabel } from './format';
+
+export const REACTIONS: [string, string][] = [
+  ['👍', 'thumbs up'],
+  ['❤️', 'heart'],
+  ['😂', 'laughing'],
+  ['🎉', 'party'],
+];
+
+interface Props {
+  message: ChatMessage;
+  conversation: Conversation | undefined;
+  me: string | null;
+  read: boolean;
+}
+
+export function Bubble({ message: m, conversation, me, read }: Props) {
+  const ctl = useController();
+  const [menu, setMenu] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState('');
+  const own = m.senderId === me;
+  const stored = !isLocal(m);
+  const deleted = !!m.deletedAt;
+  const who = senderLabel(m, conversation, me);
+
+  const save = () => {
+    const body = draft.trim();
+    setEditing(false);
+    if (body && body !== m.body) void ctl.edit(m.id, body).catch(() => undefined);
+  };
+
+  return (
+    <li class={'shc-msg' + (own ? ' shc-own' : '')} data-status={m.status}>
+      <div class="shc-meta">
+        <span class="shc-who">{who}</span>{' '}
+        <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
+      </div>
+      {editing ? (
+        <div class="shc-edit">
+          <label class="shc-sr" htmlFor={'shc-edit-' + m.id}>
+            Edit message
+          </label>
+          <textarea
+            id={'shc-edit-' + m.id}
+            value={draft}
+            onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                e.stopPropagation();
+                setEditing(false);
+              } else if (e.key === 'Enter' && !e.shiftKey) {
+                e.preventDefault();
+                save();
+              }
+            }}
+          />
+          <button type="button" onClick={save}>
+            Save
+          </button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <div class="shc-bubble">
+          {deleted ? <em>Message deleted</em> : m.body}
+          {!deleted && <Attachments message={m} />}
+          {m.editedAt && !deleted && <span class="shc-note"> (edited)</span>}
+        </div>
+      )}
+      {!!m.reactions?.length && (
+        <div class="shc-reactions">
+          {m.reactions.map((r) => {
+            const mine = !!me && !!r.userIds?.includes(me);
+            return (
+              <button
+                type="button"
+                key={r.emoji}
+                aria-pressed={mine}
+                aria-label={`${r.emoji} ${r.count}, ${mine ? 'remove your reaction' : 'react'}`}
+                onClick={() => void ctl.react(m.conversationId, m.id, r.emoji, !mine)}
+              >
+                {r.emoji} {r.count}
+              </button>
+            );
+          })}
+        </div>
+      )}
+      {own && <SendState message={m} read={read} />}
+      {stored && !deleted && !editing && (
+        <div class="shc-actions">
+          <button
+            type="button"
+            class="shc-more"
+            aria-expanded={menu}
+            aria-label={'Actions for message from ' + who}
+            onClick={() => setMenu(!menu)}
+          >
+            ⋯
+          </button>
+          {menu && (
+            <div
+              class="shc-menu"
+              role="group"
+              aria-label="Message actions"
+              onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), setMenu(false))}
+            >
+              {REACTIONS.map(([emoji, name]) => (
+                <button
+                  type="button"
+                  key={emoji}
+                  aria-label={'React with ' + name}
+                  onClick={() => (
+                    setMenu(false),
+                    void ctl.react(m.conversationId, m.id, emoji, true)
+                  )}
+                >
+                  {emoji}
+                </button>
+              ))}
+              {own && (
+                <button
+                  type="button"
+                  onClick={() => (setMenu(false), setDraft(m.body ?? ''), setEditing(true))}
+                >
+                  Edit
+                </button>
+              )}
+              {own && (
+                <button
+                  type="button"
+                  onClick={() => (setMenu(false), void ctl.remove(m.id).catch(() => undefined))}
+                >
+                  Delete
+                </button>
+              )}
+            </div>
+          )}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function SendState({ message: m, read }: { message: ChatMessage; read: boolean }) {
+  const ctl = useController();
+  if (m.status === 'failed') {
+    return (
+      <div class="shc-state shc-failed">
+        Not sent{m.pending?.error ? ': ' + m.pending.error : ''}.{' '}
+        <button type="button" onClick={() => ctl.retry(m.conversationId, m.clientId!)}>
+          Retry
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div class="shc-state">{m.status === 'sending' ? 'Sending…' : read ? 'Read' : 'Sent'}</div>
+  );
+}
+
+function Attachments({ message: m }: { message: ChatMessage }) {
+  const ctl = useController();
+  const files = m.attachments?.length
+    ? m.attachments
+    : m.fileUrl
+      ? [{ id: m.id, url: m.fileUrl, mimeType: m.mimeType ?? '', width: null, height: null }]
+      : [];
+  return (
+    <>
+      {files.map((a) => {
+        const href = ctl.rest.fileUrl(a.url);
+        return a.mimeType.startsWith('image/') ? (
+          <a key={a.id} href={href} target="_blank" rel="noopener noreferrer">
+            <img
+              class="shc-img"
+              src={href}
+              alt="Image attachment"
+              width={a.width ?? undefined}
+              height={a.height ?? undefined}
+            />
+          </a>
+        ) : (
+          <a key={a.id} class="shc-file" href={href} target="_blank" rel="noopener noreferrer">
+            Download attachment
+          </a>
+        );
+      })}
+    </>
+  );
+}

@@ -1,0 +1,124 @@
+import { useEffect, useRef, useState } from 'react';
+import { MAX_UPLOAD_BYTES } from '../api/rest';
+import { useController } from './context';
+
+interface Draft {
+  file: File;
+  previewUrl: string | null;
+}
+
+/** Text input, attachment picker with preview and upload progress, and the send button. */
+export function Composer({ conversationId }: { conversationId: string }) {
+  const ctl = useController();
+  const [text, setText] = useState('');
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [error, setError] = useState('');
+  const fileInput = useRef<HTMLInputElement>(null);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const id = 'shc-input-' + conversationId;
+
+  useEffect(() => () => void (draft?.previewUrl && URL.revokeObjectURL(draft.previewUrl)), [draft]);
+  useEffect(() => () => ctl.setTyping(conversationId, false), [ctl, conversationId]);
+
+  const pick = (file: File | undefined) => {
+    setError('');
+    if (!file) return;
+    if (file.size > MAX_UPLOAD_BYTES) {
+      setError(`${file.name} is larger than the 10 MiB limit.`);
+      return;
+    }
+    const previewUrl = file.type.startsWith('image/') ? URL.createObjectURL(file) : null;
+    setDraft({ file, previewUrl });
+  };
+
+  const clearDraft = () => {
+    setDraft(null);
+    if (fileInput.current) fileInput.current.value = '';
+  };
+
+  const submit = async (e?: Event) => {
+    e?.preventDefault();
+    const body = text.trim();
+    if ((!body && !draft) || progress !== null) return;
+    if (!draft) {
+      ctl.send(conversationId, body);
+      setText('');
+      return;
+    }
+    setProgress(0);
+    try {
+      const att = await ctl.rest.upload(conversationId, draft.file, setProgress);
+      const kind = att.mimeType?.startsWith('image/') ? 'IMAGE' : 'FILE';
+      ctl.send(conversationId, body, [att.id], kind);
+      setText('');
+      clearDraft();
+    } catch (err) {
+      setError('Upload failed: ' + (err as Error).message);
+    } finally {
+      setProgress(null);
+      input.current?.focus();
+    }
+  };
+
+  return (
+    <form class="shc-composer" onSubmit={submit}>
+      {error && (
+        <p class="shc-error" role="alert">
+          {error}
+        </p>
+      )}
+      {draft && (
+        <div class="shc-preview">
+          {draft.previewUrl ? (
+            <img src={draft.previewUrl} alt={'Preview of ' + draft.file.name} />
+          ) : (
+            <span>{draft.file.name}</span>
+          )}
+          {progress !== null ? (
+            <progress max={1} value={progress} aria-label="Upload progress" />
+          ) : (
+            <button type="button" onClick={clearDraft} aria-label={'Remove ' + draft.file.name}>
+              ×
+            </button>
+          )}
+        </div>
+      )}
+      <div class="shc-row">
+        <input
+          ref={fileInput}
+          id={id + '-file'}
+          class="shc-sr"
+          type="file"
+          onChange={(e) => pick((e.target as HTMLInputElement).files?.[0])}
+        />
+        <label class="shc-attach shc-btn" htmlFor={id + '-file'} title="Attach a file">
+          <span aria-hidden="true">📎</span>
+          <span class="shc-sr">Attach a file</span>
+        </label>
+        <label class="shc-sr" htmlFor={id}>
+          Message
+        </label>
+        <textarea
+          ref={input}
+          id={id}
+          rows={1}
+          placeholder="Write a message…"
+          value={text}
+          onInput={(e) => {
+            const v = (e.target as HTMLTextAreaElement).value;
+            setText(v);
+            ctl.setTyping(conversationId, v.length > 0);
+          }}
+          onBlur={() => ctl.setTyping(conversationId, false)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) void submit(e);
+          }}
+        />
+        <button class="shc-send shc-btn" type="submit" disabled={progress !== null}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,100 @@
+import { useLayoutEffect, useMemo, useRef } from 'react';
+import { compareIds } from '../protocol';
+import { isLocal } from '../store/messages';
+import { emptyThread } from '../store/state';
+import { Bubble } from './Bubble';
+import { useChat, useController } from './context';
+
+const NEAR_EDGE_PX = 80;
+const EMPTY = emptyThread();
+
+/** The conversation history: a polite live log, growing upwards as older pages load. */
+export function MessageList({ conversationId }: { conversationId: string }) {
+  const ctl = useController();
+  const thread = useChat((s) => s.threads[conversationId]) ?? EMPTY;
+  const conversation = useChat((s) => s.conversations[conversationId]);
+  const me = useChat((s) => s.me.userId);
+  const reads = useChat((s) => s.reads[conversationId]);
+  const ref = useRef<HTMLDivElement>(null);
+  const last = useRef({ height: 0, first: '', atBottom: true });
+
+  // The newest own message that someone else has read carries the "Read" mark.
+  const readId = useMemo(() => {
+    const cursors = Object.values(reads ?? {});
+    if (!cursors.length) return null;
+    const max = cursors.reduce((a, b) => (compareIds(a, b) > 0 ? a : b));
+    const own = thread.messages.filter(
+      (m) => m.senderId === me && !isLocal(m) && compareIds(m.id, max) <= 0,
+    );
+    return own.length ? own[own.length - 1].id : null;
+  }, [reads, thread.messages, me]);
+
+  // Keep the reader's place: stick to the bottom for new messages, hold position when history
+  // is prepended above.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const first = thread.messages[0]?.id ?? '';
+    const prev = last.current;
+    if (prev.first && first !== prev.first && !prev.atBottom) {
+      el.scrollTop += el.scrollHeight - prev.height;
+    } else if (prev.atBottom || thread.messages[thread.messages.length - 1]?.senderId === me) {
+      el.scrollTop = el.scrollHeight;
+    }
+    last.current = { height: el.scrollHeight, first, atBottom: isAtBottom(el) };
+  }, [thread.messages, me]);
+
+  const onScroll = () => {
+    const el = ref.current;
+    if (!el) return;
+    last.current = { ...last.current, height: el.scrollHeight, atBottom: isAtBottom(el) };
+    if (el.scrollTop < NEAR_EDGE_PX && thread.hasMore && !thread.loading) {
+      void ctl.loadOlder(conversationId);
+    }
+  };
+
+  return (
+    <div class="shc-history">
+      {thread.loaded && thread.hasMore && (
+        <button
+          type="button"
+          class="shc-older"
+          disabled={thread.loading}
+          onClick={() => void ctl.loadOlder(conversationId)}
+        >
+          {thread.loading ? 'Loading…' : 'Load earlier messages'}
+        </button>
+      )}
+      <div
+        class="shc-log"
+        ref={ref}
+        role="log"
+        aria-live="polite"
+        aria-relevant="additions"
+        aria-busy={thread.loading}
+        aria-label="Messages"
+        tabIndex={0}
+        onScroll={onScroll}
+      >
+        <ol class="shc-list">
+          {thread.loaded && thread.messages.length === 0 && (
+            <li class="shc-empty">No messages yet. Say hello!</li>
+          )}
+          {thread.messages.map((m) => (
+            <Bubble
+              key={m.clientId && m.senderId === me ? m.clientId : m.id}
+              message={m}
+              conversation={conversation}
+              me={me}
+              read={m.id === readId}
+            />
+          ))}
+        </ol>
+      </div>
+    </div>
+  );
+}
+
+function isAtBottom(el: HTMLElement): boolean {
+  return el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_EDGE_PX;
+}

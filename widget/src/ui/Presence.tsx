@@ -1,0 +1,12 @@
+import { useChat } from './context';
+
+/** A dot and a word: colour alone would not tell every user whether someone is online. */
+export function Presence({ userIds, label }: { userIds: string[]; label?: string }) {
+  const online = useChat((s) => userIds.some((id) => s.presence[id] === 'online'));
+  return (
+    <span class={'shc-presence' + (online ? ' shc-online' : '')}>
+      <span class="shc-dot" aria-hidden="true" />
+      {(label ? label + ' ' : '') + (online ? 'online' : 'offline')}
+    </span>
+  );
+}
