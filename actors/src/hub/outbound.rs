@@ -1,0 +1,157 @@
+//! A session's outbound queue. Bounded, because a reader that stops reading must cost the node a
+//! fixed amount of memory, and never awaited by publishers, because one slow reader must not stall
+//! a conversation. Policy when it fills: past half full, typing and presence are dropped; full, the
+//! session is closed with 1013 (the client reconnects and `resume`s, so no message is lost).
+
+use super::SessionId;
+use crate::protocol::{Id, Role, ServerEvent};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::Arc;
+use tokio::sync::{mpsc, Notify};
+
+pub type OutboundItem = Arc<ServerEvent>;
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Queued,
+    Dropped,
+    Closed,
+}
+
+/// Close code 1013 "try again later": the client was too slow.
+pub const CLOSE_SLOW: u16 = 1013;
+
+pub struct SessionHandle {
+    pub id: SessionId,
+    pub user_id: i64,
+    pub role: Role,
+    pub business_id: Option<Id>,
+    pub name: Option<String>,
+    /// `ws` or `sse`, for metrics.
+    pub transport: &'static str,
+    tx: mpsc::Sender<OutboundItem>,
+    capacity: usize,
+    /// Non-zero once the session must close; the writer reads it after `closed` fires.
+    close_code: AtomicU16,
+    closed: Notify,
+}
+
+/// The receiving side, owned by the transport's writer task.
+pub struct Outbound {
+    pub rx: mpsc::Receiver<OutboundItem>,
+    pub handle: Arc<SessionHandle>,
+}
+
+impl Outbound {
+    /// Waits until the session must close and returns the close code.
+    pub async fn closed(&self) -> u16 {
+        loop {
+            let code = self.handle.close_code.load(Ordering::Acquire);
+            if code != 0 {
+                return code;
+            }
+            self.handle.closed.notified().await;
+        }
+    }
+}
+
+pub struct SessionSpec {
+    pub id: SessionId,
+    pub user_id: i64,
+    pub role: Role,
+    pub business_id: Option<Id>,
+    pub name: Option<String>,
+    pub transport: &'static str,
+    pub capacity: usize,
+}
+
+impl SessionHandle {
+    pub fn new(spec: SessionSpec) -> Outbound {
+        let (tx, rx) = mpsc::channel(spec.capacity.max(2));
+        let handle = Arc::new(SessionHandle {
+            id: spec.id,
+            user_id: spec.user_id,
+            role: spec.role,
+            business_id: spec.business_id,
+            name: spec.name,
+            transport: spec.transport,
+            tx,
+            capacity: spec.capacity.max(2),
+            close_code: AtomicU16::new(0),
+            closed: Notify::new(),
+        });
+        Outbound { rx, handle }
+    }
+
+    /// Queues an event without waiting, applying the slow-consumer policy.
+    pub fn deliver(&self, event: OutboundItem) -> Delivery {
+        if self.close_code.load(Ordering::Acquire) != 0 {
+            return Delivery::Closed;
+        }
+        let free = self.tx.capacity();
+        if event.is_droppable() && free * 2 < self.capacity {
+            metrics::counter!("chat_events_dropped_total", "transport" => self.transport).increment(1);
+            return Delivery::Dropped;
+        }
+        match self.tx.try_send(event) {
+            Ok(()) => {
+                metrics::counter!("chat_events_out_total", "transport" => self.transport).increment(1);
+                Delivery::Queued
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                metrics::counter!("chat_slow_consumer_disconnects_total", "transport" => self.transport)
+                    .increment(1);
+                tracing::warn!(session_id = self.id, user_id = self.user_id, "outbound queue full; closing 1013");
+                self.close(CLOSE_SLOW);
+                Delivery::Closed
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Closed,
+        }
+    }
+
+    /// Asks the transport to close the session with `code` (first request wins).
+    pub fn close(&self, code: u16) {
+        if self
+            .close_code
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.closed.notify_waiters();
+            self.closed.notify_one();
+        }
+    }
+
+    /// Events queued and not yet written, for the queue-depth metric.
+    pub fn depth(&self) -> usize {
+        self.capacity - self.tx.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(capacity: usize) -> SessionSpec {
+        SessionSpec { id: 1, user_id: 7, role: Role::Customer, business_id: None, name: None, transport: "ws", capacity }
+    }
+
+    fn typing() -> OutboundItem {
+        Arc::new(ServerEvent::Typing { conversation_id: Id(1), user_id: Id(2), name: None, is_typing: true })
+    }
+
+    #[tokio::test]
+    async fn drops_typing_first_then_closes_with_1013() {
+        let out = SessionHandle::new(spec(4));
+        let h = out.handle.clone();
+        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
+        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
+        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
+        assert_eq!(h.deliver(typing()), Delivery::Dropped);
+        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
+        assert_eq!(h.depth(), 4);
+        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Closed);
+        assert_eq!(out.closed().await, CLOSE_SLOW);
+        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Closed);
+    }
+}

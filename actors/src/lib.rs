@@ -1,0 +1,13 @@
+//! The core of the chat node: the wire protocol, the store, and the actor system that fans events
+//! out to live sessions. No HTTP lives here except the notifier's webhook client.
+//!
+//! # Layout
+//! - `protocol`: the wire types of PROTOCOL.md, defined once (TypeScript is generated from them).
+//! - `store`: every SQL statement, grouped by table family.
+
+pub mod protocol;
+pub mod store;
+pub mod conversation;
+pub mod hub;
+pub mod persistence;
+pub mod presence;

@@ -1,0 +1,143 @@
+//! The wire contract (PROTOCOL.md), defined once. REST bodies, WebSocket frames (JSON and
+//! MessagePack) and SSE events all serialise these types; the widget's TypeScript types are
+//! generated from them with ts-rs (`cargo test` writes `widget/src/protocol/generated/`).
+
+mod events;
+mod id;
+
+pub use events::{ClientFrame, ErrorBody, ErrorCode, Hello, PresenceStatus, ServerEvent};
+pub use id::Id;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Who a user is to a business: its customer, or one of its staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, sqlx::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sqlx(type_name = "participant_role", rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
+pub enum Role {
+    Customer,
+    Agent,
+    Owner,
+}
+
+impl Role {
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Agent | Role::Owner)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sqlx(type_name = "message_content_type", rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
+pub enum ContentType {
+    #[default]
+    Text,
+    File,
+    Image,
+    Video,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sqlx(type_name = "conversation_type", rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
+pub enum ConversationType {
+    Direct,
+    SupportRoom,
+    Community,
+}
+
+/// The author of a message as clients label it ("Business • Alice" for staff).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Sender {
+    pub id: Id,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Attachment {
+    pub id: Id,
+    pub url: String,
+    pub mime_type: String,
+    #[ts(type = "number")]
+    pub size_bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+/// One emoji on a message with who put it there; an extension of the protocol's Message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReactionSummary {
+    pub emoji: String,
+    pub user_ids: Vec<Id>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Message {
+    pub id: Id,
+    pub conversation_id: Id,
+    pub sender_id: Id,
+    pub sender: Sender,
+    pub content_type: ContentType,
+    pub body: String,
+    pub file_url: Option<String>,
+    pub mime_type: Option<String>,
+    pub attachments: Vec<Attachment>,
+    #[serde(default)]
+    pub reactions: Vec<ReactionSummary>,
+    pub client_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Participant {
+    pub user_id: Id,
+    pub name: Option<String>,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Conversation {
+    pub id: Id,
+    pub business_id: Id,
+    pub business_name: String,
+    #[serde(rename = "type")]
+    pub kind: ConversationType,
+    pub participants: Vec<Participant>,
+    #[ts(type = "number")]
+    pub unread_count: i64,
+    pub last_message: Option<Message>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The community channel of a business and whether the caller is subscribed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Community {
+    pub business_id: Id,
+    pub conversation: Conversation,
+    pub subscribed: bool,
+    #[ts(type = "number")]
+    pub subscriber_count: i64,
+}

@@ -1,0 +1,110 @@
+use super::StoreResult;
+use crate::protocol::{Attachment, Id};
+use sqlx::PgPool;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub url: String,
+    pub mime_type: String,
+    pub size_bytes: i64,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub conversation_id: Option<i64>,
+    pub uploader_id: Option<i64>,
+    pub message_id: Option<i64>,
+}
+
+impl AttachmentRow {
+    pub fn to_wire(&self) -> Attachment {
+        Attachment {
+            id: Id(self.id),
+            url: self.url.clone(),
+            mime_type: self.mime_type.clone(),
+            size_bytes: self.size_bytes,
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id, message_id";
+
+/// What an upload stores: metadata and the bytes, in one transaction.
+pub struct NewAttachment<'a> {
+    pub conversation: Id,
+    pub uploader: Id,
+    pub mime_type: &'a str,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub data: &'a [u8],
+}
+
+pub async fn insert(pool: &PgPool, new: NewAttachment<'_>) -> StoreResult<AttachmentRow> {
+    let mut tx = pool.begin().await?;
+    let row: AttachmentRow = sqlx::query_as(&format!(
+        "WITH next AS (SELECT nextval('attachments_id_seq') AS id)
+         INSERT INTO attachments (id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id)
+         SELECT id, '/api/v1/attachments/' || id, $1, $2, $3, $4, $5, $6 FROM next
+         RETURNING {COLUMNS}"
+    ))
+    .bind(new.mime_type)
+    .bind(new.data.len() as i64)
+    .bind(new.width)
+    .bind(new.height)
+    .bind(new.conversation.0)
+    .bind(new.uploader.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("INSERT INTO attachment_blobs (attachment_id, data) VALUES ($1, $2)")
+        .bind(row.id)
+        .bind(new.data)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<AttachmentRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1 AND deleted_at IS NULL"))
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn data(pool: &PgPool, id: Id) -> StoreResult<Option<Vec<u8>>> {
+    Ok(sqlx::query_scalar("SELECT data FROM attachment_blobs WHERE attachment_id = $1")
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Attachments a sender may put on a new message: its own uploads to this conversation, not yet used.
+pub async fn unattached(pool: &PgPool, ids: &[i64], uploader: Id, conv: Id) -> StoreResult<Vec<AttachmentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE id = ANY($1) AND uploader_id = $2 AND conversation_id = $3
+           AND message_id IS NULL AND deleted_at IS NULL ORDER BY id"
+    ))
+    .bind(ids)
+    .bind(uploader.0)
+    .bind(conv.0)
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn for_messages(pool: &PgPool, ids: &[i64]) -> StoreResult<HashMap<i64, Vec<Attachment>>> {
+    let rows: Vec<AttachmentRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE message_id = ANY($1) AND deleted_at IS NULL ORDER BY id"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    let mut map: HashMap<i64, Vec<Attachment>> = HashMap::new();
+    for row in rows {
+        if let Some(msg) = row.message_id {
+            map.entry(msg).or_default().push(row.to_wire());
+        }
+    }
+    Ok(map)
+}
