@@ -21,12 +21,17 @@ pub mod config;
 pub mod driver;
 pub mod error;
 pub mod http;
+pub mod launch;
+pub mod plot;
 pub mod procstat;
 pub mod prom;
 pub mod relay;
+pub mod report;
 pub mod run;
+pub mod scenarios;
 pub mod setup;
 pub mod stats;
+pub mod summary;
 pub mod wire;
 
 pub use config::{ScenarioConfig, Target, Workload};

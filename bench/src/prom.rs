@@ -76,17 +76,11 @@ pub fn check(before: &Snapshot, after: &Snapshot) -> Option<PromCheck> {
         .map(|(le, v)| (*le, v - before.buckets.get(le).copied().unwrap_or(0.0)))
         .collect();
     let total = diff.last().map_or(count, |(_, v)| *v);
-    let at = |q: f64| -> f64 {
+    let at = |q: f64| -> Option<f64> {
         let want = q * total;
         diff.iter()
             .find(|(_, cum)| *cum >= want && *cum > 0.0)
-            .map_or(f64::INFINITY, |(le, _)| {
-                if *le == u64::MAX {
-                    f64::INFINITY
-                } else {
-                    *le as f64 / 1000.0
-                }
-            })
+            .and_then(|(le, _)| (*le != u64::MAX).then(|| *le as f64 / 1000.0))
     };
     Some(PromCheck {
         count: total as u64,
@@ -106,8 +100,8 @@ mod tests {
         let after = parse("# HELP x\nchat_ack_latency_seconds_bucket{le=\"0.001\"} 50\nchat_ack_latency_seconds_bucket{le=\"0.005\"} 99\nchat_ack_latency_seconds_bucket{le=\"+Inf\"} 100\nchat_ack_latency_seconds_count 100\nchat_messages_in_total 100\n");
         let c = check(&before, &after).unwrap();
         assert_eq!(c.count, 100);
-        assert_eq!(c.p50_le_ms, 1.0);
-        assert_eq!(c.p99_le_ms, 5.0);
+        assert_eq!(c.p50_le_ms, Some(1.0));
+        assert_eq!(c.p99_le_ms, Some(5.0));
         assert_eq!(c.messages_in, 100);
     }
 }

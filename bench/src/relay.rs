@@ -73,6 +73,8 @@ pub async fn spawn_local(port: u16) -> Result<(String, tokio::task::JoinHandle<R
     Ok((url, tokio::spawn(serve(listener))))
 }
 
+// The handshake callback's error type is tungstenite's HTTP response, fixed by its trait.
+#[allow(clippy::result_large_err)]
 async fn connection(stream: TcpStream, id: u64, rooms: Rooms) {
     let _ = stream.set_nodelay(true);
     let mut room = String::new();

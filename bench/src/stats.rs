@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Latencies in microseconds, 1 µs to 60 s at 3 significant digits (0.1 % error).
 const HIGHEST_US: u64 = 60_000_000;
@@ -101,7 +101,7 @@ fn summarize(hist: &Mutex<Histogram<u64>>) -> LatencySummary {
 }
 
 /// Percentiles in milliseconds.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LatencySummary {
     pub count: u64,
     pub p50_ms: f64,
@@ -131,7 +131,7 @@ impl LatencySummary {
 }
 
 /// RSS and CPU of the server process(es) during a run (Linux `/proc`).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct ServerUsage {
     /// Before the run's sockets connected.
     pub rss_before_kb: u64,
@@ -145,17 +145,18 @@ pub struct ServerUsage {
 }
 
 /// The node's own view (`chat_ack_latency_seconds`), over this run only, to cross-check the harness.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PromCheck {
     pub count: u64,
-    /// Upper bound of the bucket holding the percentile (Prometheus buckets are coarse).
-    pub p50_le_ms: f64,
-    pub p99_le_ms: f64,
+    /// Upper bound of the bucket holding the percentile (Prometheus buckets are coarse);
+    /// None when it falls in the +Inf bucket.
+    pub p50_le_ms: Option<f64>,
+    pub p99_le_ms: Option<f64>,
     pub messages_in: u64,
 }
 
 /// Everything one run measured; serialised as JSON and CSV, printed as a table.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Report {
     pub scenario: String,
     pub target: String,

@@ -144,7 +144,7 @@ fn classify_peer(text: &str) -> Event {
             Some(sent_us) => Event::Delivery { sent_us },
             None => Event::Other,
         },
-        "error" => Event::Error {
+        "error" | "message.error" => Event::Error {
             code: frame.code.unwrap_or_else(|| "unknown".into()),
         },
         _ => Event::Other,
