@@ -29,5 +29,8 @@ export default defineConfig({
     environment: 'jsdom',
     globals: true,
     include: ['test/**/*.test.{ts,tsx}'],
+    setupFiles: ['test/setup.ts'],
+    // Bundle zustand with the tests too, so its `react` import gets the same alias as the build.
+    server: { deps: { inline: ['zustand'] } },
   },
 });

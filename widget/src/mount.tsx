@@ -74,7 +74,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     element.dispatchEvent(new CustomEvent('servihub:' + name, { detail }));
   };
 
-  let unread = -1;
+  let unread = 0;
   let conn = '';
   const unsubscribe = controller.store.subscribe((s) => {
     const count = totalUnread(s);
@@ -109,7 +109,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
     open: () => controller.setOpen(true),
     close: () => controller.setOpen(false),
     get unreadCount() {
-      return Math.max(unread, 0);
+      return unread;
     },
   };
 }

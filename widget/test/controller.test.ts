@@ -1,0 +1,172 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChatController, identityFromToken } from '../src/store/controller';
+import { localId } from '../src/store/messages';
+import {
+  conversation,
+  fakeFetch,
+  FakeEventSource,
+  FakeWebSocket,
+  flush,
+  message,
+  token,
+} from './fakes';
+
+const TOKEN = token({ sub: '1001', role: 'CUSTOMER', exp: 9e9 });
+
+function setup(opts: { ws?: boolean; history?: string[] } = {}) {
+  const sent: unknown[] = [];
+  const api = fakeFetch({
+    'POST /api/v1/conversations': () => conversation('10'),
+    'GET /api/v1/conversations/10/messages': (url) =>
+      url.searchParams.get('after') === '3'
+        ? { items: [message('4'), message('5')] }
+        : { items: (opts.history ?? ['1', '2', '3']).map((id) => message(id)) },
+    'POST /api/v1/conversations/10/messages': (_url, init) => {
+      const body = JSON.parse(String(init.body));
+      sent.push(body);
+      return message('9', { clientId: body.clientId, senderId: '1001', body: body.body });
+    },
+    'POST /api/v1/conversations/10/read': () => undefined,
+    'POST /api/v1/conversations/10/typing': () => undefined,
+  });
+  const target = new EventTarget();
+  const ctl = new ChatController({
+    apiUrl: 'http://node.test',
+    token: TOKEN,
+    mode: 'customer',
+    businessId: '1',
+    fetch: api.fetch,
+    connection: {
+      WebSocketImpl: (opts.ws === false ? undefined : FakeWebSocket) as typeof WebSocket,
+      EventSourceImpl: FakeEventSource as unknown as typeof EventSource,
+      wsFailuresBeforeFallback: opts.ws === false ? 0 : 2,
+      random: () => 0,
+      target,
+    },
+  });
+  const ids = () => ctl.store.getState().threads['10']?.messages.map((m) => m.id);
+  return { ctl, api, sent, ids, target };
+}
+
+beforeEach(() => {
+  FakeWebSocket.instances = [];
+  FakeEventSource.instances = [];
+});
+afterEach(() => vi.useRealTimers());
+
+describe('ChatController', () => {
+  it('reads its identity from the token', () => {
+    expect(identityFromToken(TOKEN)).toEqual({
+      userId: '1001',
+      role: 'CUSTOMER',
+      businessId: null,
+    });
+    expect(identityFromToken('garbage').userId).toBeNull();
+  });
+
+  it('opens the conversation with the business and loads its latest history', async () => {
+    const { ctl, api, ids } = setup();
+    await ctl.start();
+    expect(api.calls[0]).toMatchObject({ method: 'POST', body: { businessId: '1' } });
+    expect(ctl.store.getState().activeId).toBe('10');
+    expect(ids()).toEqual(['1', '2', '3']);
+  });
+
+  it('sends optimistically over WebSocket and settles on the ack', async () => {
+    const { ctl, ids } = setup();
+    await ctl.start();
+    const ws = FakeWebSocket.last();
+    ws.open();
+    const clientId = ctl.send('10', 'hello');
+    expect(ids()).toEqual(['1', '2', '3', localId(clientId)]);
+    expect(ctl.store.getState().threads['10'].messages[3].status).toBe('sending');
+    expect(ws.frames('message.send')[0]).toMatchObject({
+      conversationId: '10',
+      clientId,
+      body: 'hello',
+    });
+    ws.push({
+      type: 'message.ack',
+      clientId,
+      message: message('4', { clientId, senderId: '1001' }),
+    });
+    expect(ids()).toEqual(['1', '2', '3', '4']);
+    expect(ctl.store.getState().threads['10'].messages[3].status).toBe('sent');
+  });
+
+  it('resumes from the last seen id after a reconnect and resends unacknowledged sends', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { ctl, ids } = setup();
+    await ctl.start();
+    FakeWebSocket.last().open();
+    const clientId = ctl.send('10', 'while dropping');
+    FakeWebSocket.last().fail();
+    vi.advanceTimersByTime(1000);
+    const ws = FakeWebSocket.last();
+    ws.open();
+    expect(ws.frames('resume')).toEqual([{ type: 'resume', conversationId: '10', afterId: '3' }]);
+    expect(ws.frames('message.send')[0]).toMatchObject({ clientId });
+    // The replay may repeat what is already shown; nothing is duplicated.
+    ws.push({ type: 'message.new', message: message('3') });
+    ws.push({ type: 'message.new', message: message('4') });
+    ws.push({
+      type: 'message.ack',
+      clientId,
+      message: message('5', { clientId, senderId: '1001' }),
+    });
+    expect(ids()).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('marks a send failed on an error for its clientId, and retries with the same clientId', async () => {
+    const { ctl } = setup();
+    await ctl.start();
+    const ws = FakeWebSocket.last();
+    ws.open();
+    const clientId = ctl.send('10', 'too fast');
+    ws.push({ type: 'error', code: 'rate_limited', message: 'Slow down', ref: clientId });
+    const failed = ctl.store.getState().threads['10'].messages.at(-1)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.pending?.error).toBe('Slow down');
+    ctl.retry('10', clientId);
+    expect(ws.frames('message.send').map((f) => f.clientId)).toEqual([clientId, clientId]);
+    expect(ctl.store.getState().threads['10'].messages.at(-1)!.status).toBe('sending');
+  });
+
+  it('over SSE, sends through REST and catches up with after= on reconnect', async () => {
+    const { ctl, api, sent, ids } = setup({ ws: false });
+    await ctl.start();
+    const es = FakeEventSource.last();
+    es.open();
+    await flush();
+    expect(ids()).toEqual(['1', '2', '3', '4', '5']);
+    expect(api.calls.some((c) => c.path.includes('after=3'))).toBe(true);
+    const clientId = ctl.send('10', 'via rest');
+    await flush();
+    await flush();
+    expect(sent).toEqual([{ clientId, body: 'via rest' }]);
+    expect(ids()).toEqual(['1', '2', '3', '4', '5', '9']);
+  });
+
+  it('marks the newest message read once and resets the unread count', async () => {
+    const { ctl } = setup();
+    await ctl.start();
+    const ws = FakeWebSocket.last();
+    ws.open();
+    ws.push({ type: 'unread', conversationId: '10', count: 2 });
+    ctl.markRead('10');
+    ctl.markRead('10');
+    expect(ws.frames('read')).toEqual([{ type: 'read', conversationId: '10', messageId: '3' }]);
+    expect(ctl.store.getState().conversations['10'].unreadCount).toBe(0);
+  });
+
+  it('throttles typing renewals', async () => {
+    const { ctl } = setup();
+    await ctl.start();
+    const ws = FakeWebSocket.last();
+    ws.open();
+    ctl.setTyping('10', true);
+    ctl.setTyping('10', true);
+    ctl.setTyping('10', false);
+    expect(ws.frames('typing').map((f) => f.isTyping)).toEqual([true, false]);
+  });
+});
