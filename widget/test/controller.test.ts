@@ -37,7 +37,7 @@ function setup(opts: { ws?: boolean; history?: string[] } = {}) {
     businessId: '1',
     fetch: api.fetch,
     connection: {
-      WebSocketImpl: (opts.ws === false ? undefined : FakeWebSocket) as typeof WebSocket,
+      WebSocketImpl: (opts.ws === false ? undefined : FakeWebSocket) as unknown as typeof WebSocket,
       EventSourceImpl: FakeEventSource as unknown as typeof EventSource,
       wsFailuresBeforeFallback: opts.ws === false ? 0 : 2,
       random: () => 0,
