@@ -77,6 +77,7 @@ export function message(id: string, fields: Partial<Message> = {}): Message {
     fileUrl: null,
     mimeType: null,
     attachments: [],
+    reactions: [],
     clientId: null,
     createdAt: '2026-11-25T10:00:' + id.padStart(2, '0').slice(-2) + 'Z',
     editedAt: null,

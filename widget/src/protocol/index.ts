@@ -22,10 +22,10 @@ export interface Sender {
   role: Role;
 }
 
-export interface Reaction {
+/** One emoji on a message with the users who put it there. */
+export interface ReactionSummary {
   emoji: string;
-  count: number;
-  userIds?: string[];
+  userIds: string[];
 }
 
 export interface Message {
@@ -34,7 +34,7 @@ export interface Message {
   senderId: string;
   sender: Sender;
   contentType: ContentType;
-  body: string | null;
+  body: string;
   fileUrl: string | null;
   mimeType: string | null;
   attachments: Attachment[];
@@ -42,7 +42,7 @@ export interface Message {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
-  reactions?: Reaction[];
+  reactions: ReactionSummary[];
 }
 
 export interface Participant {

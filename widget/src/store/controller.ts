@@ -156,6 +156,7 @@ export class ChatController {
       fileUrl: null,
       mimeType: null,
       attachments: [],
+      reactions: [],
       clientId,
       createdAt: new Date().toISOString(),
       editedAt: null,
@@ -357,15 +358,12 @@ export class ChatController {
 }
 
 function toggle(m: Message, emoji: string, me: string, on: boolean) {
-  const list = (m.reactions ?? []).map((r) => ({ ...r, userIds: [...(r.userIds ?? [])] }));
+  const list = (m.reactions ?? []).map((r) => ({ ...r, userIds: [...r.userIds] }));
   let r = list.find((x) => x.emoji === emoji);
-  if (!r) list.push((r = { emoji, count: 0, userIds: [] }));
+  if (!r) list.push((r = { emoji, userIds: [] }));
   const has = r.userIds.includes(me);
-  if (on !== has) {
-    r.count += on ? 1 : -1;
-    r.userIds = on ? [...r.userIds, me] : r.userIds.filter((u) => u !== me);
-  }
-  return list.filter((x) => x.count > 0);
+  if (on !== has) r.userIds = on ? [...r.userIds, me] : r.userIds.filter((u) => u !== me);
+  return list.filter((x) => x.userIds.length > 0);
 }
 
 /** Reads (does not verify) the JWT claims; the node verifies, the widget only needs who it is. */

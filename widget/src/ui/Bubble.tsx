@@ -76,16 +76,17 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
       {!!m.reactions?.length && (
         <div class="shc-reactions">
           {m.reactions.map((r) => {
-            const mine = !!me && !!r.userIds?.includes(me);
+            const mine = !!me && r.userIds.includes(me);
+            const count = r.userIds.length;
             return (
               <button
                 type="button"
                 key={r.emoji}
                 aria-pressed={mine}
-                aria-label={`${r.emoji} ${r.count}, ${mine ? 'remove your reaction' : 'react'}`}
+                aria-label={`${r.emoji} ${count}, ${mine ? 'remove your reaction' : 'react'}`}
                 onClick={() => void ctl.react(m.conversationId, m.id, r.emoji, !mine)}
               >
-                {r.emoji} {r.count}
+                {r.emoji} {count}
               </button>
             );
           })}
