@@ -68,14 +68,15 @@ struct Frame {
     kind: Option<String>,
     #[serde(rename = "clientId")]
     client_id: Option<String>,
-    message: Option<Inner>,
+    /// A message object in acks and events, a plain string in errors.
+    message: Option<serde_json::Value>,
     code: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct Inner {
-    #[serde(rename = "clientId")]
-    client_id: Option<String>,
+impl Frame {
+    fn inner_client_id(&self) -> Option<&str> {
+        self.message.as_ref()?.get("clientId")?.as_str()
+    }
 }
 
 /// Classifies one text frame received by socket `me`.
@@ -95,7 +96,7 @@ fn classify_node(text: &str) -> Event {
     let Ok(frame) = serde_json::from_str::<Frame>(text) else {
         return Event::Other;
     };
-    let inner_id = frame.message.as_ref().and_then(|m| m.client_id.as_deref());
+    let inner_id = frame.inner_client_id();
     match frame.kind.as_deref() {
         Some("message.ack") => match sent_us_of(frame.client_id.as_deref().or(inner_id)) {
             Some(sent_us) => Event::Ack { sent_us },
@@ -134,7 +135,7 @@ fn classify_peer(text: &str) -> Event {
     let Ok((name, frame)) = serde_json::from_str::<(String, Frame)>(json) else {
         return Event::Other;
     };
-    let inner_id = frame.message.as_ref().and_then(|m| m.client_id.as_deref());
+    let inner_id = frame.inner_client_id();
     match name.as_str() {
         "message.ack" => match sent_us_of(frame.client_id.as_deref().or(inner_id)) {
             Some(sent_us) => Event::Ack { sent_us },
