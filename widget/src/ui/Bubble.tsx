@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Conversation } from '../protocol';
 import { isLocal, type ChatMessage } from '../store/messages';
 import { useController } from './context';
@@ -23,14 +23,29 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
   const [menu, setMenu] = useState(false);
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState('');
+  const more = useRef<HTMLButtonElement>(null);
+  const editor = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (editing) editor.current?.focus();
+  }, [editing]);
+  // The menu's buttons disappear when it closes; focus goes back to its toggle, not to nowhere.
+  const closeMenu = () => {
+    setMenu(false);
+    setTimeout(() => more.current?.focus());
+  };
   const own = m.senderId === me;
   const stored = !isLocal(m);
   const deleted = !!m.deletedAt;
   const who = senderLabel(m, conversation, me);
 
+  const stopEditing = () => {
+    setEditing(false);
+    setTimeout(() => more.current?.focus());
+  };
+
   const save = () => {
     const body = draft.trim();
-    setEditing(false);
+    stopEditing();
     if (body && body !== m.body) void ctl.edit(m.id, body).catch(() => undefined);
   };
 
@@ -47,12 +62,13 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
           </label>
           <textarea
             id={'shc-edit-' + m.id}
+            ref={editor}
             value={draft}
             onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
             onKeyDown={(e) => {
               if (e.key === 'Escape') {
                 e.stopPropagation();
-                setEditing(false);
+                stopEditing();
               } else if (e.key === 'Enter' && !e.shiftKey) {
                 e.preventDefault();
                 save();
@@ -62,7 +78,7 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
           <button type="button" onClick={save}>
             Save
           </button>
-          <button type="button" onClick={() => setEditing(false)}>
+          <button type="button" onClick={stopEditing}>
             Cancel
           </button>
         </div>
@@ -96,6 +112,7 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
       {stored && !deleted && !editing && (
         <div class="shc-actions">
           <button
+            ref={more}
             type="button"
             class="shc-more"
             aria-expanded={menu}
@@ -109,17 +126,22 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
               class="shc-menu"
               role="group"
               aria-label="Message actions"
-              onKeyDown={(e) => e.key === 'Escape' && (e.stopPropagation(), setMenu(false))}
+              onKeyDown={(e) => {
+                if (e.key === 'Escape') {
+                  e.stopPropagation();
+                  closeMenu();
+                }
+              }}
             >
               {REACTIONS.map(([emoji, name]) => (
                 <button
                   type="button"
                   key={emoji}
                   aria-label={'React with ' + name}
-                  onClick={() => (
-                    setMenu(false),
-                    void ctl.react(m.conversationId, m.id, emoji, true)
-                  )}
+                  onClick={() => {
+                    closeMenu();
+                    void ctl.react(m.conversationId, m.id, emoji, true);
+                  }}
                 >
                   {emoji}
                 </button>
@@ -127,7 +149,11 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
               {own && (
                 <button
                   type="button"
-                  onClick={() => (setMenu(false), setDraft(m.body ?? ''), setEditing(true))}
+                  onClick={() => {
+                    setMenu(false);
+                    setDraft(m.body ?? '');
+                    setEditing(true);
+                  }}
                 >
                   Edit
                 </button>
@@ -135,7 +161,10 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
               {own && (
                 <button
                   type="button"
-                  onClick={() => (setMenu(false), void ctl.remove(m.id).catch(() => undefined))}
+                  onClick={() => {
+                    closeMenu();
+                    void ctl.remove(m.id).catch(() => undefined);
+                  }}
                 >
                   Delete
                 </button>

@@ -1,0 +1,282 @@
+// End-to-end: a customer tab and an agent tab against a real node, in a real Chromium.
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { artifacts, openTab, runAxe, start } from './harness.mjs';
+
+const TIMEOUT = 15_000;
+let env;
+let customer;
+let agent;
+
+const unique = (label) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
+const log = (page) => page.getByRole('log');
+const input = (page) => page.getByLabel('Message', { exact: true });
+const launcher = (page) => page.locator('.shc-launcher');
+const inboxItem = (page, name) => page.locator('.shc-conv', { hasText: name });
+
+/** Waits until `text` shows in the log, then asserts it shows exactly once. */
+async function expectOnce(page, text) {
+  const bubbles = log(page).locator('.shc-bubble', { hasText: text });
+  await bubbles.first().waitFor({ timeout: TIMEOUT });
+  await page.waitForTimeout(300);
+  assert.equal(await bubbles.count(), 1, `"${text}" should appear exactly once`);
+}
+
+async function send(page, text) {
+  await input(page).fill(text);
+  await input(page).press('Enter');
+}
+
+async function openCustomerPanel(page) {
+  if (!(await page.getByRole('dialog').isVisible())) await launcher(page).click();
+  await input(page).waitFor({ timeout: TIMEOUT });
+}
+
+async function openAgentThread(page, name) {
+  await inboxItem(page, name).first().click({ timeout: TIMEOUT });
+  await input(page).waitFor({ timeout: TIMEOUT });
+}
+
+/** The element focused inside the widget's shadow root, described for assertions. */
+function focused(page) {
+  return page.evaluate(() => {
+    let el = document.activeElement;
+    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+    if (!el) return null;
+    const style = getComputedStyle(el);
+    return {
+      tag: el.tagName.toLowerCase(),
+      className: String(el.className),
+      label: el.getAttribute('aria-label') || el.textContent.trim(),
+      outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+    };
+  });
+}
+
+async function tabUntil(page, predicate, key = 'Tab', max = 40) {
+  for (let i = 0; i < max; i++) {
+    const f = await focused(page);
+    if (f && predicate(f)) return f;
+    await page.keyboard.press(key);
+  }
+  throw new Error('focus never reached the expected control');
+}
+
+describe('two tabs against a real node', { timeout: 240_000 }, () => {
+  before(async () => {
+    env = await start();
+    customer = await openTab(env, '/demo/customer');
+    agent = await openTab(env, '/demo/agent');
+  });
+
+  after(async () => {
+    for (const tab of [customer, agent]) {
+      await tab?.page
+        .screenshot({ path: resolve(artifacts, tab === agent ? 'agent.png' : 'customer.png') })
+        .catch(() => undefined);
+    }
+    await env?.stop();
+  });
+
+  it('serves the demo index, which links both tabs', async () => {
+    const { page, context } = await openTab(env, '/demo');
+    assert.ok(await page.getByRole('link', { name: /customer page/ }).isVisible());
+    assert.ok(await page.getByRole('link', { name: /agent console/ }).isVisible());
+    const res = await page.request.get(env.origin + '/widget/chat-widget.umd.js');
+    assert.equal(res.status(), 200);
+    assert.match(res.headers()['cache-control'] ?? '', /max-age|no-cache|public/);
+    await context.close();
+  });
+
+  it('exchanges messages both ways in real time', async () => {
+    await openCustomerPanel(customer.page);
+    const hello = unique('Hello from Casey');
+    await send(customer.page, hello);
+    await expectOnce(customer.page, hello);
+    await customer.page.getByText('Sent', { exact: true }).last().waitFor({ timeout: TIMEOUT });
+
+    await inboxItem(agent.page, 'Casey').filter({ hasText: hello }).waitFor({ timeout: TIMEOUT });
+    await openAgentThread(agent.page, 'Casey');
+    await expectOnce(agent.page, hello);
+
+    const reply = unique('Hi Casey, Alice here');
+    await send(agent.page, reply);
+    await expectOnce(customer.page, reply);
+    await log(customer.page).getByText('Northwind Bikes • Alice').last().waitFor();
+  });
+
+  it('shows typing and presence', async () => {
+    await input(agent.page).pressSequentially('typing something', { delay: 20 });
+    await customer.page
+      .getByRole('status')
+      .getByText(/Alice is typing…/)
+      .waitFor({ timeout: TIMEOUT });
+    await input(agent.page).fill('');
+    await customer.page.locator('.shc-header .shc-online').waitFor({ timeout: TIMEOUT });
+    await agent.page.locator('.shc-main .shc-header .shc-online').waitFor({ timeout: TIMEOUT });
+  });
+
+  it('raises the unread badge and clears it on read', async () => {
+    await customer.page.keyboard.press('Escape');
+    await customer.page.getByRole('dialog').waitFor({ state: 'detached' });
+    const text = unique('Your bike is ready');
+    await send(agent.page, text);
+    await customer.page
+      .getByRole('button', { name: /1 unread message/ })
+      .waitFor({ timeout: TIMEOUT });
+    assert.equal(await customer.page.locator('#host-badge').textContent(), '(1)');
+    await launcher(customer.page).click();
+    await expectOnce(customer.page, text);
+    await launcher(customer.page).locator('.shc-badge').waitFor({ state: 'detached' });
+    assert.equal(await customer.page.locator('#host-badge').textContent(), '');
+
+    // The agent's inbox badges a conversation that is not open.
+    await agent.page.getByRole('button', { name: 'Back to inbox' }).click();
+    const question = unique('One more question');
+    await send(customer.page, question);
+    await inboxItem(agent.page, 'Casey').getByText('1 unread').waitFor({ timeout: TIMEOUT });
+    await openAgentThread(agent.page, 'Casey');
+    await expectOnce(agent.page, question);
+    await inboxItem(agent.page, 'Casey').locator('.shc-badge').waitFor({ state: 'detached' });
+  });
+
+  it('exchanges messages over SSE when WebSocket does not exist', async () => {
+    const sse = await openTab(env, '/demo/customer', { noWebSocket: true });
+    try {
+      await openCustomerPanel(sse.page);
+      await sse.page.waitForFunction(() => window.__chatConnection?.status === 'online');
+      assert.equal(await sse.page.evaluate(() => window.__chatConnection.transport), 'sse');
+      const up = unique('Over SSE from Casey');
+      await send(sse.page, up);
+      await expectOnce(sse.page, up);
+      await expectOnce(agent.page, up);
+      const down = unique('SSE reply from Alice');
+      await send(agent.page, down);
+      await expectOnce(sse.page, down);
+      await input(agent.page).pressSequentially('still typing', { delay: 20 });
+      await sse.page.getByText(/Alice is typing…/).waitFor({ timeout: TIMEOUT });
+      await input(agent.page).fill('');
+    } finally {
+      await sse.context.close();
+    }
+  });
+
+  it('delivers messages sent during a network drop exactly once', async () => {
+    await openCustomerPanel(customer.page);
+    await customer.context.setOffline(true);
+    await customer.page
+      .getByRole('status')
+      .getByText(/offline/)
+      .waitFor({ timeout: TIMEOUT });
+    const missed = [unique('While you were away 1'), unique('While you were away 2')];
+    for (const text of missed) {
+      await send(agent.page, text);
+      await expectOnce(agent.page, text);
+    }
+    const queued = unique('Sent while offline');
+    await send(customer.page, queued);
+    await log(customer.page).getByText('Sending…').waitFor();
+    await customer.context.setOffline(false);
+    for (const text of missed) await expectOnce(customer.page, text);
+    await expectOnce(customer.page, queued);
+    await expectOnce(agent.page, queued);
+    await customer.page.waitForTimeout(1000);
+    for (const text of missed) await expectOnce(customer.page, text);
+    assert.equal(await log(customer.page).getByText('Sending…').count(), 0);
+  });
+
+  it('previews an image, uploads it, and it arrives', async () => {
+    const png = await customer.page.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = 64;
+      c.height = 48;
+      const g = c.getContext('2d');
+      g.fillStyle = '#c2410c';
+      g.fillRect(0, 0, 64, 48);
+      return c.toDataURL('image/png').split(',')[1];
+    });
+    await customer.page.getByLabel(/Attach a file/).setInputFiles({
+      name: 'wheel.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(png, 'base64'),
+    });
+    await customer.page.getByAltText('Preview of wheel.png').waitFor({ timeout: TIMEOUT });
+    const caption = unique('Photo of the wheel');
+    await input(customer.page).fill(caption);
+    await customer.page.getByRole('button', { name: 'Send' }).click();
+    await expectOnce(customer.page, caption);
+    await expectOnce(agent.page, caption);
+    const img = log(agent.page)
+      .locator('.shc-msg', { hasText: caption })
+      .getByAltText('Image attachment');
+    await img.waitFor({ timeout: TIMEOUT });
+    await agent.page.waitForFunction(
+      (el) => el.complete && el.naturalWidth === 64,
+      await img.elementHandle(),
+      { timeout: TIMEOUT },
+    );
+  });
+
+  it('works with the keyboard alone', async () => {
+    const tab = await openTab(env, '/demo/customer?user=1002&name=Dana');
+    const { page } = tab;
+    try {
+      await launcher(page).waitFor();
+      let f = await tabUntil(page, (x) => x.className.includes('shc-launcher'));
+      assert.ok(f.outline, 'the launcher shows a visible focus ring');
+      await page.keyboard.press('Enter');
+      f = await focused(page);
+      assert.equal(f.tag, 'textarea');
+      const text = unique('Typed without a mouse');
+      await page.keyboard.type(text);
+      await page.keyboard.press('Enter');
+      await expectOnce(page, text);
+      await page.getByText('Sent', { exact: true }).last().waitFor({ timeout: TIMEOUT });
+
+      f = await tabUntil(page, (x) => /Actions for message from You/.test(x.label), 'Shift+Tab');
+      assert.ok(f.outline, 'message actions show a visible focus ring');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      assert.match((await focused(page)).label, /React with thumbs up/);
+      await page.keyboard.press('Enter');
+      await log(page).getByRole('button', { name: /👍 1/ }).waitFor({ timeout: TIMEOUT });
+
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'detached' });
+      f = await focused(page);
+      assert.ok(f.className.includes('shc-launcher'), 'focus returns to the launcher');
+
+      // The agent answers Dana with the keyboard too.
+      await agent.page.getByRole('button', { name: 'Back to inbox' }).click();
+      await inboxItem(agent.page, 'Dana').waitFor({ timeout: TIMEOUT });
+      await agent.page.locator('.shc-conv', { hasText: 'Dana' }).focus();
+      await agent.page.keyboard.press('Enter');
+      await input(agent.page).waitFor();
+      assert.equal((await focused(agent.page)).tag, 'textarea');
+      const reply = unique('Keyboard reply to Dana');
+      await agent.page.keyboard.type(reply);
+      await agent.page.keyboard.press('Enter');
+      await expectOnce(agent.page, reply);
+      await page.getByRole('button', { name: /1 unread message/ }).waitFor({ timeout: TIMEOUT });
+      await agent.page.keyboard.press('Escape');
+      assert.match((await focused(agent.page)).label, /Dana/);
+    } finally {
+      await tab.context.close();
+    }
+  });
+
+  it('has no serious or critical WCAG 2.1 A/AA violations (axe-core)', async () => {
+    await openCustomerPanel(customer.page);
+    await openAgentThread(agent.page, 'Casey');
+    for (const [name, page] of [
+      ['customer', customer.page],
+      ['agent', agent.page],
+    ]) {
+      const violations = await runAxe(page);
+      assert.deepEqual(violations, [], `${name} tab: ${JSON.stringify(violations, null, 2)}`);
+    }
+    await customer.page.screenshot({ path: resolve(artifacts, 'customer-open.png') });
+    await agent.page.screenshot({ path: resolve(artifacts, 'agent-thread.png') });
+  });
+});

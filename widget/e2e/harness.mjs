@@ -1,0 +1,151 @@
+// Starts a real chat node (with a fresh Postgres database) and a real Chromium for the end-to-end
+// scenarios, and tears both down afterwards.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const widgetDir = resolve(here, '..');
+export const repoRoot = resolve(widgetDir, '..');
+export const artifacts = resolve(here, 'artifacts');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+function databaseUrl() {
+  const base = process.env.E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const url = new URL(base);
+  url.pathname = '/widget_e2e_' + Date.now() + '_' + process.pid;
+  return url.toString();
+}
+
+async function waitForHealth(origin, node, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (node.exitCode !== null) throw new Error('the node exited with code ' + node.exitCode);
+    try {
+      const res = await fetch(origin + '/health');
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the node did not answer /health within ' + timeoutMs + ' ms');
+}
+
+/** Starts the node in demo mode and Chromium; returns what the scenarios need. */
+export async function start() {
+  mkdirSync(artifacts, { recursive: true });
+  if (!existsSync(resolve(widgetDir, 'dist/chat-widget.umd.js'))) {
+    const built = spawnSync('npm', ['run', 'build'], { cwd: widgetDir, stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('widget build failed');
+  }
+  const bin = resolve(widgetDir, process.env.CHAT_NODE_BIN || '../target/debug/servihub-chat');
+  if (!existsSync(bin)) throw new Error('node binary not found: ' + bin + ' (set CHAT_NODE_BIN)');
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const log = createWriteStream(resolve(artifacts, 'node.log'));
+  const node = spawn(bin, ['serve', '--demo'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl(),
+      WIDGET_DIR: 'widget',
+      JWT_SECRET: process.env.JWT_SECRET || randomBytes(32).toString('hex'),
+      CORS_ORIGIN: origin,
+      RUST_LOG: process.env.RUST_LOG || 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  node.stdout.pipe(log);
+  node.stderr.pipe(log);
+  try {
+    await waitForHealth(origin, node);
+  } catch (err) {
+    node.kill('SIGKILL');
+    throw err;
+  }
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
+  return {
+    origin,
+    browser,
+    async stop() {
+      await browser.close().catch(() => undefined);
+      node.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => (node.kill('SIGKILL'), r()), 5000);
+        node.once('exit', () => (clearTimeout(t), r()));
+      });
+    },
+  };
+}
+
+/** A tab of its own (own cookies, own network switch), optionally without WebSocket. */
+export async function openTab(env, path, { noWebSocket = false } = {}) {
+  const context = await env.browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('[page error]', path, err.message));
+  await page.addInitScript(() => {
+    // Record which transport the widget ends up on (events do not bubble, capture sees them).
+    document.addEventListener(
+      'servihub:connection',
+      (e) => (window.__chatConnection = e.detail),
+      true,
+    );
+  });
+  if (noWebSocket) {
+    await page.addInitScript(() => {
+      delete window.WebSocket;
+      window.WebSocket = undefined;
+    });
+  }
+  await page.goto(env.origin + path);
+  return { context, page };
+}
+
+export async function runAxe(page) {
+  const source = readFileSync(resolve(widgetDir, 'node_modules/axe-core/axe.min.js'), 'utf8');
+  await page.addScriptTag({ content: source });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(' ')),
+      }));
+  });
+}
