@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --prefix bench/peer --no-audit --no-fund --loglevel=error
-cargo build --release --bin servihub-chat --bin servihub-bench
+cargo build --release -p servihub-chat -p servihub-bench
 target_dir="${CARGO_TARGET_DIR:-target}"
 if [ "$#" -eq 0 ]; then set -- compare; fi
 exec "$target_dir/release/servihub-bench" "$@"

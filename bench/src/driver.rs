@@ -10,8 +10,9 @@ use tokio::net::TcpStream;
 use tokio::time::{sleep_until, timeout};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{client_async, WebSocketStream};
+use tokio_tungstenite::{client_async_with_config, WebSocketStream};
 
 use crate::config::Target;
 use crate::error::{BenchError, Result};
@@ -48,6 +49,14 @@ pub struct Schedule {
     pub max_messages: Option<u64>,
 }
 
+/// Small buffers: bench frames are ~200 bytes, and 10,000 sockets with the 128 KiB default would
+/// cost the load generator more memory than the server it measures.
+pub fn small_buffers() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+}
+
 /// Opens a WebSocket with Nagle off (latency, not bandwidth, is measured here).
 pub async fn connect(url: &str, subprotocol: Option<&str>) -> Result<Ws> {
     let mut request = url
@@ -64,7 +73,7 @@ pub async fn connect(url: &str, subprotocol: Option<&str>) -> Result<Ws> {
     let attempt = async {
         let stream = TcpStream::connect((host.as_str(), port)).await?;
         stream.set_nodelay(true)?;
-        let (ws, _) = client_async(request, stream)
+        let (ws, _) = client_async_with_config(request, stream, Some(small_buffers()))
             .await
             .map_err(|e| BenchError::Ws(format!("{url_kind}: {e}", url_kind = kind(url))))?;
         Ok::<_, BenchError>(ws)

@@ -87,7 +87,12 @@ async fn connection(stream: TcpStream, id: u64, rooms: Rooms) {
             .to_string();
         Ok(response)
     };
-    let Ok(ws) = tokio_tungstenite::accept_hdr_async(stream, callback).await else {
+    let Ok(ws) = tokio_tungstenite::accept_hdr_async_with_config(
+        stream,
+        callback,
+        Some(crate::driver::small_buffers()),
+    )
+    .await else {
         return;
     };
     let (mut sink, mut source) = ws.split();
