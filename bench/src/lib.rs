@@ -24,6 +24,7 @@ pub mod http;
 pub mod launch;
 pub mod plot;
 pub mod procstat;
+pub mod profile;
 pub mod prom;
 pub mod relay;
 pub mod report;

@@ -35,10 +35,11 @@ options:
   --redis-url URL             (default redis://127.0.0.1:6379)
   --peer-dir DIR              the Socket.IO peer (default: bench/peer)
   --out DIR                   results directory (default bench/results)
+  --profile                   record the node with `perf` during each run (<out>/profile/)
   --port P                    relay port";
 
 const DEFAULT_SECRET: &str = "servihub-bench-secret-0123456789abcdef0123456789";
-const FLAGS_WITHOUT_VALUE: [&str; 1] = ["quick"];
+const FLAGS_WITHOUT_VALUE: [&str; 2] = ["quick", "profile"];
 
 fn parse_args(args: &[String]) -> Result<(String, HashMap<String, String>)> {
     let command = args.first().cloned().unwrap_or_else(|| "help".into());
@@ -122,6 +123,7 @@ fn environment(opts: &HashMap<String, String>, out: &std::path::Path) -> Result<
         sockets: num(opts, "sockets")?,
         duration_s: num(opts, "duration")?,
         rate: num(opts, "rate")?,
+        profile_dir: opts.contains_key("profile").then(|| out.join("profile")),
     })
 }
 

@@ -92,7 +92,8 @@ async fn connection(stream: TcpStream, id: u64, rooms: Rooms) {
         callback,
         Some(crate::driver::small_buffers()),
     )
-    .await else {
+    .await
+    else {
         return;
     };
     let (mut sink, mut source) = ws.split();

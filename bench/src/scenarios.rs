@@ -77,6 +77,8 @@ pub struct Environment {
     pub sockets: Option<usize>,
     pub duration_s: Option<f64>,
     pub rate: Option<f64>,
+    /// Record a `perf` profile of the node during each of its runs into this directory.
+    pub profile_dir: Option<PathBuf>,
 }
 
 /// Businesses seeded before any node run: one per pair of the largest preset.
@@ -188,7 +190,19 @@ async fn measure(env: &Environment, preset: Preset, servers: &Servers) -> Result
     let mut cfg = env.config(preset, servers.target, servers.urls.clone());
     cfg.server_pids = servers.pids.clone();
     announce(&cfg);
-    run_scenario(cfg).await
+    let recording = match (&env.profile_dir, servers.target) {
+        (Some(dir), Target::Node) if !servers.pids.is_empty() => {
+            let name = format!("{}-{}sockets", preset.name(), cfg.sockets);
+            Some(crate::profile::start(&servers.pids, dir, &name)?)
+        }
+        _ => None,
+    };
+    let report = run_scenario(cfg).await;
+    if let Some(recording) = recording {
+        let path = recording.finish().await?;
+        eprintln!("profile: {}", path.display());
+    }
+    report
 }
 
 fn announce(cfg: &ScenarioConfig) {
