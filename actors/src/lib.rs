@@ -11,3 +11,4 @@ pub mod conversation;
 pub mod hub;
 pub mod persistence;
 pub mod presence;
+pub mod session;

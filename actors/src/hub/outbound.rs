@@ -46,13 +46,7 @@ pub struct Outbound {
 impl Outbound {
     /// Waits until the session must close and returns the close code.
     pub async fn closed(&self) -> u16 {
-        loop {
-            let code = self.handle.close_code.load(Ordering::Acquire);
-            if code != 0 {
-                return code;
-            }
-            self.handle.closed.notified().await;
-        }
+        self.handle.wait_closed().await
     }
 }
 
@@ -107,6 +101,30 @@ impl SessionHandle {
                 Delivery::Closed
             }
             Err(mpsc::error::TrySendError::Closed(_)) => Delivery::Closed,
+        }
+    }
+
+    /// Queues the session's own reply (ack, error, resume page), waiting for room: these come
+    /// from the session actor, never from a conversation, so waiting stalls only this client.
+    pub async fn reply(&self, event: ServerEvent) -> Delivery {
+        if self.close_code.load(Ordering::Acquire) != 0 {
+            return Delivery::Closed;
+        }
+        match self.tx.send(Arc::new(event)).await {
+            Ok(()) => Delivery::Queued,
+            Err(_) => Delivery::Closed,
+        }
+    }
+
+    /// Waits until the session must close and returns the close code.
+    pub async fn wait_closed(&self) -> u16 {
+        loop {
+            let notified = self.closed.notified();
+            let code = self.close_code.load(Ordering::Acquire);
+            if code != 0 {
+                return code;
+            }
+            notified.await;
         }
     }
 

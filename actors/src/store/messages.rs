@@ -187,3 +187,31 @@ pub async fn set_reaction(pool: &PgPool, msg: Id, user: Id, emoji: &str, on: boo
     sqlx::query(sql).bind(msg.0).bind(user.0).bind(emoji).execute(pool).await?;
     Ok(())
 }
+
+/// Messages a user may see created since `since`, in id order (the SSE replay).
+/// `staff_of` is the caller's business for staff, None for customers.
+pub async fn visible_since(
+    pool: &PgPool,
+    user: Id,
+    staff_of: Option<Id>,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{SELECT} JOIN conversations c ON c.id = m.conversation_id
+         WHERE m.created_at >= $1 AND (
+            c.business_id = $2
+            OR ($2 IS NULL AND (
+                EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = $3)
+                OR (c.type = 'COMMUNITY' AND EXISTS (SELECT 1 FROM community_subscriptions s
+                        WHERE s.business_id = c.business_id AND s.user_id = $3)))))
+         ORDER BY m.id LIMIT $4"
+    ))
+    .bind(since)
+    .bind(staff_of.map(|b| b.0))
+    .bind(user.0)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    hydrate(pool, rows).await
+}

@@ -1,0 +1,152 @@
+//! Configuration from environment variables. A bad or missing setting stops start-up with one
+//! line naming the variable.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+/// The secret `--demo` uses when JWT_SECRET is unset, so the demo runs with no setup. Never
+/// accepted outside demo mode.
+pub const DEMO_JWT_SECRET: &str = "servihub-demo-secret-not-for-production-use";
+
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub secret: String,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub jwt: JwtConfig,
+    pub cors_origin: Option<String>,
+    pub log_json: bool,
+    pub node_id: String,
+    pub demo: bool,
+    pub notify_webhook_url: Option<String>,
+    pub notify_webhook_secret: Option<String>,
+    pub rate_limit_messages: u32,
+    pub rate_limit_window: Duration,
+    pub widget_dir: String,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/servihub_chat";
+
+/// Reads a variable through `get`, so tests can pass a map instead of the process environment.
+pub fn from_lookup(get: impl Fn(&str) -> Option<String>, demo: bool) -> Result<Config, ConfigError> {
+    let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    let port = match var("PORT") {
+        None => 3000,
+        Some(v) => v.trim().parse::<u16>().map_err(|_| ConfigError {
+            var: "PORT",
+            reason: format!("{v:?} is not a port number (0-65535)"),
+        })?,
+    };
+    let secret = match var("JWT_SECRET") {
+        Some(s) if s.len() >= 32 => s,
+        Some(_) => {
+            return Err(ConfigError { var: "JWT_SECRET", reason: "must be at least 32 bytes".into() })
+        }
+        None if demo => DEMO_JWT_SECRET.to_string(),
+        None => return Err(ConfigError { var: "JWT_SECRET", reason: "is required (at least 32 bytes)".into() }),
+    };
+    let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+    if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
+        return Err(ConfigError { var: "DATABASE_URL", reason: "must be a postgres:// URL".into() });
+    }
+    let redis_url = var("REDIS_URL");
+    if let Some(r) = &redis_url {
+        if !r.starts_with("redis://") {
+            return Err(ConfigError { var: "REDIS_URL", reason: "must be a redis:// URL".into() });
+        }
+    }
+    let log_json = match var("LOG_FORMAT").as_deref() {
+        None | Some("json") => true,
+        Some("pretty") => false,
+        Some(other) => {
+            return Err(ConfigError { var: "LOG_FORMAT", reason: format!("{other:?} is not json or pretty") })
+        }
+    };
+    let notify_webhook_url = var("NOTIFY_WEBHOOK_URL");
+    if let Some(u) = &notify_webhook_url {
+        if !u.starts_with("http://") {
+            return Err(ConfigError {
+                var: "NOTIFY_WEBHOOK_URL",
+                reason: "must be an http:// URL (terminate TLS at a sidecar or the platform's gateway)".into(),
+            });
+        }
+    }
+    let rate_limit_messages = parse_num(&var, "RATE_LIMIT_MESSAGES", 20)?;
+    let window_ms = parse_num(&var, "RATE_LIMIT_WINDOW_MS", 5000)?;
+    Ok(Config {
+        host: var("HOST").unwrap_or_else(|| "0.0.0.0".into()),
+        port,
+        database_url,
+        redis_url,
+        jwt: JwtConfig { secret, issuer: var("JWT_ISSUER"), audience: var("JWT_AUDIENCE") },
+        cors_origin: var("CORS_ORIGIN"),
+        log_json,
+        node_id: var("NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id())),
+        demo,
+        notify_webhook_secret: var("NOTIFY_WEBHOOK_SECRET"),
+        notify_webhook_url,
+        rate_limit_messages,
+        rate_limit_window: Duration::from_millis(window_ms as u64),
+        widget_dir: var("WIDGET_DIR").unwrap_or_else(|| "widget".into()),
+    })
+}
+
+fn parse_num(var: &impl Fn(&str) -> Option<String>, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or(ConfigError { var: name, reason: format!("{v:?} is not a positive whole number") }),
+    }
+}
+
+pub fn from_env(demo: bool) -> Result<Config, ConfigError> {
+    from_lookup(|k| std::env::var(k).ok(), demo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)], demo: bool) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        from_lookup(|k| m.get(k).cloned(), demo)
+    }
+
+    #[test]
+    fn names_the_bad_variable() {
+        assert_eq!(cfg(&[], false).unwrap_err().var, "JWT_SECRET");
+        assert_eq!(cfg(&[("JWT_SECRET", "short")], false).unwrap_err().var, "JWT_SECRET");
+        let s = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        assert_eq!(cfg(&[s, ("PORT", "http")], false).unwrap_err().var, "PORT");
+        assert_eq!(cfg(&[s, ("LOG_FORMAT", "xml")], false).unwrap_err().var, "LOG_FORMAT");
+        assert_eq!(cfg(&[s, ("REDIS_URL", "localhost")], false).unwrap_err().var, "REDIS_URL");
+        assert_eq!(cfg(&[s, ("DATABASE_URL", "mysql://x")], false).unwrap_err().var, "DATABASE_URL");
+        assert_eq!(cfg(&[s, ("RATE_LIMIT_MESSAGES", "0")], false).unwrap_err().var, "RATE_LIMIT_MESSAGES");
+        assert_eq!(cfg(&[s, ("NOTIFY_WEBHOOK_URL", "ftp://x")], false).unwrap_err().var, "NOTIFY_WEBHOOK_URL");
+        let ok = cfg(&[s, ("PORT", "8080")], false).unwrap();
+        assert_eq!(ok.port, 8080);
+        assert!(ok.log_json);
+        assert_eq!(cfg(&[], true).unwrap().jwt.secret, DEMO_JWT_SECRET);
+        let e = cfg(&[], false).unwrap_err().to_string();
+        assert!(e.contains("JWT_SECRET"), "{e}");
+    }
+}

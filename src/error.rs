@@ -1,0 +1,85 @@
+//! The service's error: a protocol error code plus a message safe to show. Store and actor
+//! failures become `internal` with the detail logged, never shown.
+
+use servihub_actors::conversation::ConversationError;
+use servihub_actors::persistence::PersistError;
+use servihub_actors::protocol::{ErrorBody, ErrorCode};
+use servihub_actors::store::StoreError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub retry_after_ms: Option<u64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), retry_after_ms: None }
+    }
+    pub fn bad_request(m: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest, m)
+    }
+    pub fn not_found(m: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, m)
+    }
+    pub fn forbidden(m: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Forbidden, m)
+    }
+    pub fn unauthorized(m: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthorized, m)
+    }
+    pub fn internal() -> Self {
+        Self::new(ErrorCode::Internal, "internal error")
+    }
+    pub fn rate_limited(retry_after_ms: u64) -> Self {
+        ApiError {
+            code: ErrorCode::RateLimited,
+            message: "too many messages; slow down".into(),
+            retry_after_ms: Some(retry_after_ms),
+        }
+    }
+
+    pub fn body(&self, reference: Option<String>) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: self.message.clone(),
+            reference,
+            retry_after_ms: self.retry_after_ms,
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "store failure");
+        ApiError::internal()
+    }
+}
+
+impl From<ConversationError> for ApiError {
+    fn from(e: ConversationError) -> Self {
+        match e {
+            ConversationError::NotFound => ApiError::not_found("conversation not found"),
+            ConversationError::Store(s) => s.into(),
+            ConversationError::Unavailable => ApiError::new(ErrorCode::Overloaded, "conversation busy; retry"),
+        }
+    }
+}
+
+impl From<PersistError> for ApiError {
+    fn from(e: PersistError) -> Self {
+        match e {
+            PersistError::Overloaded => ApiError::new(ErrorCode::Overloaded, e.to_string()),
+            PersistError::Failed => ApiError::internal(),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The HTTP edge on raw hyper: one connection task per socket, a router, REST handlers, the
+//! WebSocket upgrade and the SSE stream. Connections drain on shutdown through hyper-util's
+//! `GracefulShutdown`.
+
+pub mod demo;
+pub mod request;
+pub mod response;
+pub mod rest;
+pub mod router;
+pub mod sse;
+pub mod ws;
+
+use crate::config::Config;
+use crate::service::Service;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use metrics_exporter_prometheus::PrometheusHandle;
+use ractor::ActorCell;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub struct AppState {
+    pub service: Arc<Service>,
+    pub config: Arc<Config>,
+    pub metrics: PrometheusHandle,
+    /// Redis health for `/ready`, when the node runs in a cluster.
+    pub redis_ready: Option<Box<dyn Fn() -> bool + Send + Sync>>,
+    /// Parent of the session actors.
+    pub sessions: ActorCell,
+    /// Flips to true on shutdown: live sockets close with 1001 and streams end.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Accepts connections until `shutdown` flips, then lets open ones finish (up to 10 s).
+pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
+    let mut shutdown = state.shutdown.clone();
+    // One clone per open connection: the count tells when all have finished.
+    let open = Arc::new(());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let st = state.clone();
+                let svc = service_fn(move |req| {
+                    let st = st.clone();
+                    async move { Ok::<_, std::convert::Infallible>(router::route(st, req, peer).await) }
+                });
+                let mut stop = state.shutdown.clone();
+                let guard = open.clone();
+                tokio::spawn(async move {
+                    let conn = http1::Builder::new()
+                        .max_buf_size(128 * 1024)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .with_upgrades();
+                    tokio::pin!(conn);
+                    let result = tokio::select! {
+                        r = conn.as_mut() => r,
+                        _ = stop.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            conn.as_mut().await
+                        }
+                    };
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                    drop(guard);
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while Arc::strong_count(&open) > 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,92 @@
+//! Reading requests: the token, query parameters, and bodies with a size limit enforced while
+//! the bytes stream in (an oversized body is refused before it is all received).
+
+use crate::error::{ApiError, ApiResult};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::Request;
+use serde::de::DeserializeOwned;
+use servihub_actors::protocol::ErrorCode;
+
+/// Bodies of JSON routes are small; uploads have their own limit.
+pub const MAX_JSON_BODY: usize = 64 * 1024;
+
+pub fn query_param(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.uri().query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+/// Bearer header first, then `access_token` (browsers cannot set headers on WS or EventSource).
+pub fn token(req: &Request<Incoming>) -> Option<String> {
+    if let Some(h) = req.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(t) = h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")) {
+            return Some(t.trim().to_string());
+        }
+    }
+    query_param(req, "access_token")
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Collects a body up to `limit` bytes; over it is `payload_too_large`.
+pub async fn read_body(body: Incoming, limit: usize) -> ApiResult<Bytes> {
+    match Limited::new(body, limit).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("body over the limit of {limit} bytes"),
+        )),
+        Err(_) => Err(ApiError::bad_request("request body could not be read")),
+    }
+}
+
+pub async fn read_json<T: DeserializeOwned>(body: Incoming) -> ApiResult<T> {
+    let bytes = read_body(body, MAX_JSON_BODY).await?;
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(percent_decode("%F0%9F%91%8D"), "👍");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("a+b%20c"), "a b c");
+        assert_eq!(percent_decode("%zz"), "%zz");
+    }
+}

@@ -1,0 +1,58 @@
+use super::super::request::{read_json, token};
+use super::super::response::{empty, json, Items, Resp};
+use super::super::AppState;
+use crate::error::ApiResult;
+use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
+use serde::Deserialize;
+use servihub_actors::protocol::Id;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OpenBody {
+    business_id: Id,
+}
+
+pub async fn open(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let body: OpenBody = read_json(req.into_body()).await?;
+    let (conv, created) = st.service.open_direct(&who, body.business_id).await?;
+    Ok(json(if created { StatusCode::CREATED } else { StatusCode::OK }, &conv))
+}
+
+pub async fn list(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let items = st.service.list_conversations(&who).await?;
+    Ok(json(StatusCode::OK, &Items { items }))
+}
+
+pub async fn get(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    Ok(json(StatusCode::OK, &st.service.get_conversation(&who, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReadBody {
+    message_id: Id,
+}
+
+pub async fn read(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let body: ReadBody = read_json(req.into_body()).await?;
+    st.service.mark_read(&who, id, body.message_id).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TypingBody {
+    is_typing: bool,
+}
+
+pub async fn typing(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let body: TypingBody = read_json(req.into_body()).await?;
+    st.service.typing(&who, id, body.is_typing).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}

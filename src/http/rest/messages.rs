@@ -1,0 +1,86 @@
+use super::super::request::{percent_decode, query_param, read_json, token};
+use super::super::response::{json, Resp};
+use super::super::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::service::messages::SendInput;
+use hyper::body::Incoming;
+use hyper::{Request, StatusCode};
+use serde::{Deserialize, Serialize};
+use servihub_actors::protocol::{ContentType, Id, Message};
+use servihub_actors::store::messages::Page;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct HistoryPage {
+    items: Vec<Message>,
+    /// True when a full page came back: there may be more in the direction asked.
+    has_more: bool,
+}
+
+fn id_param(req: &Request<Incoming>, name: &str) -> ApiResult<Option<Id>> {
+    match query_param(req, name) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<Id>()
+            .map(Some)
+            .map_err(|_| ApiError::bad_request(format!("{name} must be a message id"))),
+    }
+}
+
+pub async fn history(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let page = match (id_param(&req, "before")?, id_param(&req, "after")?) {
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("use before or after, not both")),
+        (Some(b), None) => Page::Before(b),
+        (None, Some(a)) => Page::After(a),
+        (None, None) => Page::Latest,
+    };
+    let limit = match query_param(&req, "limit") {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| ApiError::bad_request("limit must be a number"))?),
+    };
+    let items = st.service.history(&who, conv, page, limit).await?;
+    let full = limit.unwrap_or(crate::service::messages::DEFAULT_PAGE) as usize;
+    Ok(json(StatusCode::OK, &HistoryPage { has_more: items.len() == full, items }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendBody {
+    client_id: Option<String>,
+    #[serde(default)]
+    body: String,
+    content_type: Option<ContentType>,
+    #[serde(default)]
+    attachment_ids: Vec<Id>,
+}
+
+pub async fn send(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let b: SendBody = read_json(req.into_body()).await?;
+    let input = SendInput { client_id: b.client_id, body: b.body, content_type: b.content_type, attachment_ids: b.attachment_ids };
+    let (message, created) = st.service.send(&who, conv, input, None).await?;
+    Ok(json(if created { StatusCode::CREATED } else { StatusCode::OK }, &message))
+}
+
+#[derive(Deserialize)]
+struct EditBody {
+    body: String,
+}
+
+pub async fn edit(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let b: EditBody = read_json(req.into_body()).await?;
+    Ok(json(StatusCode::OK, &st.service.edit(&who, id, &b.body).await?))
+}
+
+pub async fn delete(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    Ok(json(StatusCode::OK, &st.service.delete(&who, id).await?))
+}
+
+pub async fn react(st: &AppState, req: Request<Incoming>, id: Id, emoji: &str, on: bool) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let emoji = percent_decode(emoji);
+    Ok(json(StatusCode::OK, &st.service.react(&who, id, &emoji, on).await?))
+}

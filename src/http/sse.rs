@@ -1,0 +1,110 @@
+//! SSE `GET /api/v1/events`: the WebSocket's server events as `event:`/`data:` lines. Message
+//! events carry `id: <cursor>` (see `realtime::cursor`) and `Last-Event-ID` replays what the
+//! client missed. A comment every 25 s keeps proxies from closing an idle stream. Clients send
+//! through REST, which fans out exactly like WebSocket sends.
+
+use super::request::{query_param, token};
+use super::response::Resp;
+use super::AppState;
+use crate::error::ApiResult;
+use crate::realtime::cursor::Cursor;
+use bytes::Bytes;
+use chrono::Utc;
+use futures_util::stream;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use hyper::{Request, Response};
+use servihub_actors::protocol::{Message, ServerEvent};
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+const HEARTBEAT: Duration = Duration::from_secs(25);
+/// Messages replayed at most on one reconnect; a client further behind pages through REST.
+const MAX_REPLAY: i64 = 2000;
+/// Transactions in flight when the stream began may commit rows created a little earlier.
+const REPLAY_MARGIN_SECS: i64 = 30;
+
+fn frame(event: &ServerEvent, cursor: &mut Cursor) -> Option<Bytes> {
+    let data = serde_json::to_string(event).ok()?;
+    let id = match event {
+        ServerEvent::MessageNew { message } => {
+            cursor.advance(message.conversation_id.0, message.id.0);
+            Some(cursor.encode())
+        }
+        _ => None,
+    };
+    let mut out = String::with_capacity(data.len() + 64);
+    if let Some(id) = id {
+        out.push_str("id: ");
+        out.push_str(&id);
+        out.push('\n');
+    }
+    out.push_str("event: ");
+    out.push_str(event.name());
+    out.push_str("\ndata: ");
+    out.push_str(&data);
+    out.push_str("\n\n");
+    Some(Bytes::from(out))
+}
+
+pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let last_event_id = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| query_param(&req, "lastEventId"));
+    // Register first, replay second: anything committed between the two arrives live, so the
+    // replay cannot leave a hole (at worst a message comes twice and the client dedupes by id).
+    let (live, outbound, snapshot) = st.service.open_session(&who, "sse").await?;
+    let cursor = last_event_id.as_deref().and_then(Cursor::decode).unwrap_or_else(|| Cursor::new(Utc::now()));
+    let mut first: VecDeque<ServerEvent> = snapshot.into();
+    if last_event_id.is_some() {
+        let since = cursor.since - chrono::Duration::seconds(REPLAY_MARGIN_SECS);
+        let missed: Vec<Message> =
+            servihub_actors::store::messages::visible_since(&st.service.pool, who.user_id, who.business_id.filter(|_| who.is_staff()), since, MAX_REPLAY)
+                .await?;
+        for message in missed {
+            let seen = cursor.last.get(&message.conversation_id.0).copied().unwrap_or(0);
+            if message.id.0 > seen {
+                first.push_back(ServerEvent::MessageNew { message });
+            }
+        }
+    }
+    let shutdown = st.shutdown.clone();
+    let body = stream::unfold(
+        (outbound, cursor, first, live, true),
+        move |(mut outbound, mut cursor, mut first, live, open)| {
+            let mut shutdown = shutdown.clone();
+            async move {
+                let closer = outbound.handle.clone();
+                if !open {
+                    return None;
+                }
+                if let Some(ev) = first.pop_front() {
+                    let bytes = frame(&ev, &mut cursor).unwrap_or_default();
+                    return Some((Ok::<_, Infallible>(Frame::data(bytes)), (outbound, cursor, first, live, true)));
+                }
+                let bytes = tokio::select! {
+                    item = outbound.rx.recv() => match item {
+                        Some(ev) => frame(&ev, &mut cursor).unwrap_or_default(),
+                        None => return None,
+                    },
+                    _ = closer.wait_closed() => return None,
+                    _ = shutdown.changed() => return None,
+                    _ = tokio::time::sleep(HEARTBEAT) => Bytes::from_static(b": keep-alive\n\n"),
+                };
+                Some((Ok(Frame::data(bytes)), (outbound, cursor, first, live, true)))
+            }
+        },
+    );
+    let mut r = Response::new(BodyExt::boxed(StreamBody::new(body)));
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(r)
+}

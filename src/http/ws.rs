@@ -1,0 +1,225 @@
+//! WebSocket `GET /ws`: the token is checked before the upgrade (401, no socket), then a reader
+//! decodes frames into the session actor, and a writer drains the session's outbound queue, pings
+//! every 25 s and drops a socket that misses two pongs.
+
+use super::request::token;
+use super::response::{full, Resp};
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::realtime::codec::{encode, Codec, Encoded};
+use crate::realtime::frames::Frames;
+use futures_util::{SinkExt, StreamExt};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use servihub_actors::hub::SessionHandle;
+use std::sync::atomic::{AtomicU64, Ordering};
+use servihub_actors::protocol::{ErrorCode, Hello, ServerEvent};
+use servihub_actors::session::{spawn_session, SessionMsg};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::WebSocketStream;
+
+pub const HEARTBEAT: Duration = Duration::from_secs(25);
+/// Frames and messages above this are refused by the codec before they are buffered whole.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Bad frames tolerated before the socket is closed with 1008.
+const MAX_BAD_FRAMES: u32 = 10;
+const CLOSE_GOING_AWAY: u16 = 1001;
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+
+pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
+    let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let is_upgrade = req
+        .headers()
+        .get(UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let key = req.headers().get(SEC_WEBSOCKET_KEY).cloned();
+    let (true, Some(key)) = (is_upgrade, key) else {
+        return Err(ApiError::bad_request("expected a WebSocket upgrade"));
+    };
+    let offer = req.headers().get(SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let codec = Codec::negotiate(offer.as_deref())
+        .ok_or_else(|| ApiError::bad_request("unsupported subprotocol; use servihub.v1.json or servihub.v1.msgpack"))?;
+
+    let service = st.service.clone();
+    let sessions = st.sessions.clone();
+    let shutdown = st.shutdown.clone();
+    tokio::spawn(async move {
+        let upgraded = match hyper::upgrade::on(req).await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!(error = %e, "upgrade failed");
+                return;
+            }
+        };
+        let config = WebSocketConfig::default()
+            .max_message_size(Some(MAX_MESSAGE_BYTES))
+            .max_frame_size(Some(MAX_MESSAGE_BYTES));
+        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+        run(ws, service, sessions, shutdown, who, codec).await;
+    });
+
+    let mut r = Response::new(full(""));
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = r.headers_mut();
+    h.insert(UPGRADE, HeaderValue::from_static("websocket"));
+    h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+    if let Ok(v) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        h.insert(SEC_WEBSOCKET_ACCEPT, v);
+    }
+    if offer.is_some() {
+        h.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(codec.name()));
+    }
+    Ok(r)
+}
+
+type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
+
+#[tracing::instrument(skip_all, fields(user_id = who.user_id.0, session_id))]
+async fn run(
+    ws: Ws,
+    service: Arc<crate::service::Service>,
+    sessions: ractor::ActorCell,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    who: crate::auth::Identity,
+    codec: Codec,
+) {
+    let (_live, mut outbound, snapshot) = match service.open_session(&who, "ws").await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "session could not open");
+            return;
+        }
+    };
+    let handle = outbound.handle.clone();
+    tracing::Span::current().record("session_id", handle.id);
+    let frames = Arc::new(Frames { service: service.clone(), who: who.clone() });
+    let Ok(actor) = spawn_session(&sessions, handle.clone(), frames).await else {
+        return;
+    };
+    let hello = ServerEvent::Hello(Hello {
+        user_id: who.user_id,
+        role: who.role,
+        business_id: who.business_id,
+        session_id: format!("{}:{}", service.hub.node_id, handle.id),
+        heartbeat_ms: HEARTBEAT.as_millis() as u64,
+    });
+    let (mut sink, stream) = ws.split();
+    for ev in std::iter::once(hello).chain(snapshot) {
+        if let Some(enc) = encode(codec, &ev) {
+            if sink.send(to_ws(enc)).await.is_err() {
+                actor.stop(None);
+                return;
+            }
+        }
+    }
+    let pongs = Arc::new(AtomicU64::new(0));
+    let mut reader = tokio::spawn(read_frames(stream, codec, handle.clone(), actor.clone(), pongs.clone()));
+
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    let (mut unanswered, mut last_pongs) = (0u32, 0u64);
+    let close_code = loop {
+        tokio::select! {
+            item = outbound.rx.recv() => {
+                let Some(ev) = item else { break CLOSE_GOING_AWAY };
+                let Some(enc) = encode(codec, &ev) else { continue };
+                if sink.send(to_ws(enc)).await.is_err() {
+                    break 0;
+                }
+            }
+            code = handle.wait_closed() => break code,
+            _ = ping.tick() => {
+                let seen = pongs.load(Ordering::Relaxed);
+                if seen == last_pongs { unanswered += 1 } else { unanswered = 0; last_pongs = seen; }
+                if unanswered > 2 {
+                    tracing::info!("two pongs missed; dropping socket");
+                    break CLOSE_GOING_AWAY;
+                }
+                if sink.send(WsMessage::Ping(Vec::new().into())).await.is_err() {
+                    break 0;
+                }
+            }
+            _ = shutdown.changed() => break CLOSE_GOING_AWAY,
+            _ = &mut reader => break 0,
+        }
+    };
+    if close_code != 0 {
+        let frame = CloseFrame { code: CloseCode::from(close_code), reason: close_reason(close_code).into() };
+        let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(WsMessage::Close(Some(frame)))).await;
+    }
+    reader.abort();
+    actor.stop(None);
+}
+
+/// Decodes client frames into the session actor; answers bad ones with `error` and closes with
+/// 1008 after `MAX_BAD_FRAMES` of them.
+async fn read_frames(
+    mut stream: futures_util::stream::SplitStream<Ws>,
+    codec: Codec,
+    handle: Arc<SessionHandle>,
+    actor: ractor::ActorRef<SessionMsg>,
+    pongs: Arc<AtomicU64>,
+) {
+    let mut bad = 0u32;
+    while let Some(msg) = stream.next().await {
+        let decoded = match msg {
+            Ok(WsMessage::Text(t)) => codec.decode_text(t.as_str()),
+            Ok(WsMessage::Binary(b)) => codec.decode_binary(&b),
+            Ok(WsMessage::Pong(_)) => {
+                pongs.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            Ok(WsMessage::Close(_)) => break,
+            Ok(_) => continue,
+            Err(tokio_tungstenite::tungstenite::Error::Capacity(_)) => {
+                metrics::counter!("chat_bad_frames_total").increment(1);
+                handle.close(CLOSE_TOO_BIG);
+                break;
+            }
+            Err(_) => break,
+        };
+        match decoded {
+            Ok(frame) => {
+                metrics::counter!("chat_frames_in_total", "transport" => "ws").increment(1);
+                if actor.cast(SessionMsg::Frame(frame)).is_err() {
+                    break;
+                }
+            }
+            Err(e) => {
+                bad += 1;
+                metrics::counter!("chat_bad_frames_total").increment(1);
+                handle.reply(ServerEvent::error(ErrorCode::BadRequest, e.to_string(), None)).await;
+                if bad >= MAX_BAD_FRAMES {
+                    handle.close(CLOSE_POLICY);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn to_ws(e: Encoded) -> WsMessage {
+    match e {
+        Encoded::Text(t) => WsMessage::Text(t.into()),
+        Encoded::Binary(b) => WsMessage::Binary(b.into()),
+    }
+}
+
+fn close_reason(code: u16) -> &'static str {
+    match code {
+        1001 => "server going away; reconnect",
+        1008 => "too many bad frames",
+        1009 => "frame too large",
+        1011 => "internal error",
+        1013 => "too slow; reconnect and resume",
+        _ => "",
+    }
+}

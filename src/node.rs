@@ -1,0 +1,135 @@
+//! Starting and stopping a node: the actor tree, the service, the listener.
+
+use crate::auth::Authenticator;
+use crate::config::Config;
+use crate::http::{self, AppState};
+use crate::service::limiter::LocalLimiter;
+use crate::service::{Service, ServiceParts};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
+use servihub_actors::conversation::Conversations;
+use servihub_actors::hub::Hub;
+use servihub_actors::persistence::{Persistence, PersistenceConfig, PersistenceHandle};
+use servihub_actors::presence::{Presence, PresenceArgs, PresenceView};
+use servihub_actors::session::SessionSupervisor;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+    #[error("actor system failed to start: {0}")]
+    Actors(String),
+}
+
+/// The process-wide metrics recorder (installed once; every node in a test process shares it).
+pub fn metrics_handle() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0];
+            let builder = PrometheusBuilder::new();
+            let builder = builder.set_buckets(&buckets).unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+/// The root of the actor tree. Its children (presence, persistence, the conversation and
+/// session supervisors) are not restarted blindly: a failure is logged and counted, and the
+/// node reports it on `/ready` through the failed actor's absence.
+struct Root;
+
+impl Actor for Root {
+    type Msg = ();
+    type State = ();
+    type Arguments = ();
+    async fn pre_start(&self, _me: ActorRef<()>, _: ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+    async fn handle_supervisor_evt(&self, _me: ActorRef<()>, evt: SupervisionEvent, _st: &mut ()) -> Result<(), ActorProcessingErr> {
+        if let SupervisionEvent::ActorFailed(cell, err) = evt {
+            tracing::error!(actor = ?cell.get_name(), error = %err, "core actor failed");
+            metrics::counter!("chat_actor_failures_total", "actor" => "core").increment(1);
+        }
+        Ok(())
+    }
+}
+
+pub struct RunningNode {
+    pub addr: SocketAddr,
+    pub service: Arc<Service>,
+    shutdown: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<()>,
+    persistence: PersistenceHandle,
+    root: ActorRef<()>,
+}
+
+impl RunningNode {
+    /// Stops accepting, closes sockets with 1001, commits the persistence batch, stops actors.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.server.await;
+        self.persistence.drain().await;
+        self.root.stop(None);
+    }
+}
+
+/// Starts a node on `config.host:config.port` (port 0 picks a free one).
+pub async fn start(config: Config) -> Result<RunningNode, StartError> {
+    let pool = crate::db::connect(&config.database_url, 20).await?;
+    crate::db::migrate(&pool).await?;
+    if config.demo {
+        crate::seed::seed(&pool, 2).await.map_err(|e| StartError::Actors(e.to_string()))?;
+    }
+    let actors = |e: ractor::SpawnErr| StartError::Actors(e.to_string());
+    let (root, _) = Actor::spawn(None, Root, ()).await.map_err(actors)?;
+    let hub = Hub::new(config.node_id.clone());
+    let conversations = Conversations::start(pool.clone(), hub.clone(), root.get_cell()).await.map_err(actors)?;
+    let persistence = Persistence::start(pool.clone(), PersistenceConfig::default(), conversations.clone(), root.get_cell())
+        .await
+        .map_err(actors)?;
+    let view = Arc::new(PresenceView::default());
+    let (presence, _) = Actor::spawn_linked(
+        Some(format!("presence-{}", config.node_id)),
+        Presence,
+        PresenceArgs { hub: hub.clone(), view: view.clone() },
+        root.get_cell(),
+    )
+    .await
+    .map_err(actors)?;
+    let (sessions, _) = Actor::spawn_linked(None, SessionSupervisor, (), root.get_cell()).await.map_err(actors)?;
+    let service = Service::new(ServiceParts {
+        pool,
+        auth: Authenticator::new(&config.jwt),
+        hub,
+        conversations,
+        persistence: persistence.clone(),
+        presence,
+        presence_view: view,
+        limiter: Arc::new(LocalLimiter::new(config.rate_limit_messages, config.rate_limit_window)),
+    });
+    let bind = format!("{}:{}", config.host, config.port);
+    let listener = TcpListener::bind(&bind).await.map_err(|e| StartError::Listen(bind.clone(), e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen(bind, e))?;
+    let (tx, rx) = watch::channel(false);
+    let state = Arc::new(AppState {
+        service: service.clone(),
+        config: Arc::new(config),
+        metrics: metrics_handle(),
+        redis_ready: None,
+        sessions: sessions.get_cell(),
+        shutdown: rx,
+    });
+    let server = tokio::spawn(http::serve(listener, state));
+    tracing::info!(%addr, "node listening");
+    Ok(RunningNode { addr, service, shutdown: tx, server, persistence, root })
+}

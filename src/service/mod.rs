@@ -1,0 +1,93 @@
+//! The service layer: every business rule of the product, once. REST handlers, WebSocket sessions
+//! and SSE streams all call these methods; none of them checks access or writes on its own.
+//!
+//! - `access`: who may see and write which conversation (PROTOCOL.md "Access rules").
+//! - `conversations`: load-or-create, lists with unread counts, read receipts, typing.
+//! - `messages`: history, send (through the persistence actor), edit, delete, reactions, resume.
+//! - `attachments`: uploads kept in Postgres, downloads to participants only.
+//! - `community`: a business's broadcast channel and customers' opt-in.
+//! - `sessions`: what a live session listens to, and presence.
+//! - `limiter`: the send rate limit behind one interface.
+//! - `text`: plain-text sanitising of message bodies.
+
+pub mod access;
+pub mod attachments;
+pub mod community;
+pub mod conversations;
+pub mod limiter;
+pub mod messages;
+pub mod sessions;
+pub mod text;
+
+use crate::auth::{AuthError, Authenticator, Identity};
+use crate::error::{ApiError, ApiResult};
+use ractor::ActorRef;
+use servihub_actors::conversation::Conversations;
+use servihub_actors::hub::Hub;
+use servihub_actors::persistence::PersistenceHandle;
+use servihub_actors::presence::{PresenceMsg, PresenceView};
+use servihub_actors::store::{self, PgPool};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+pub use limiter::RateLimiter;
+
+pub struct Service {
+    pub pool: PgPool,
+    pub auth: Authenticator,
+    pub hub: Arc<Hub>,
+    pub conversations: Arc<Conversations>,
+    pub persistence: PersistenceHandle,
+    pub presence: ActorRef<PresenceMsg>,
+    pub presence_view: Arc<PresenceView>,
+    pub limiter: Arc<dyn RateLimiter>,
+    /// Users (with their display name) already upserted, so a token costs a write only once.
+    /// Cleared when it reaches `KNOWN_USERS_CAP`, which bounds it.
+    known_users: Mutex<HashSet<(i64, Option<String>)>>,
+}
+
+const KNOWN_USERS_CAP: usize = 100_000;
+
+pub struct ServiceParts {
+    pub pool: PgPool,
+    pub auth: Authenticator,
+    pub hub: Arc<Hub>,
+    pub conversations: Arc<Conversations>,
+    pub persistence: PersistenceHandle,
+    pub presence: ActorRef<PresenceMsg>,
+    pub presence_view: Arc<PresenceView>,
+    pub limiter: Arc<dyn RateLimiter>,
+}
+
+impl Service {
+    pub fn new(p: ServiceParts) -> Arc<Self> {
+        Arc::new(Service {
+            pool: p.pool,
+            auth: p.auth,
+            hub: p.hub,
+            conversations: p.conversations,
+            persistence: p.persistence,
+            presence: p.presence,
+            presence_view: p.presence_view,
+            limiter: p.limiter,
+            known_users: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Verifies a token and makes sure its user exists.
+    pub async fn authenticate(&self, token: Option<&str>) -> ApiResult<Identity> {
+        let token = token.ok_or_else(|| ApiError::unauthorized(AuthError::Missing.to_string()))?;
+        let who = self.auth.verify(token).map_err(|e| ApiError::unauthorized(e.to_string()))?;
+        let key = (who.user_id.0, who.name.clone());
+        let known = self.known_users.lock().unwrap_or_else(|e| e.into_inner()).contains(&key);
+        if !known {
+            store::users::upsert(&self.pool, who.user_id, who.name.as_deref()).await?;
+            let mut set = self.known_users.lock().unwrap_or_else(|e| e.into_inner());
+            if set.len() >= KNOWN_USERS_CAP {
+                set.clear();
+            }
+            set.insert(key);
+        }
+        Ok(who)
+    }
+}
