@@ -245,7 +245,10 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
       await page.keyboard.press('Escape');
       await page.getByRole('dialog').waitFor({ state: 'detached' });
       f = await focused(page);
-      assert.ok(f.className.includes('shc-launcher'), 'focus returns to the launcher');
+      assert.ok(
+        f.className.includes('shc-launcher'),
+        'focus returns to the launcher: ' + JSON.stringify(f),
+      );
 
       // The agent answers Dana with the keyboard too.
       await agent.page.getByRole('button', { name: 'Back to inbox' }).click();

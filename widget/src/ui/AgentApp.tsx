@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef } from 'react';
+import { useLayoutEffect, useMemo, useRef } from 'react';
 import { sortedConversations } from '../store/state';
 import { useChat, useController } from './context';
 import { customerOf, formatTime, preview } from './format';
@@ -17,7 +17,7 @@ export function AgentApp() {
   const main = useRef<HTMLElement>(null);
 
   // Closing a thread returns focus to its entry in the inbox.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!activeId && lastActive.current) {
       inbox.current
         ?.querySelector<HTMLElement>(`[data-conversation="${lastActive.current}"]`)

@@ -30,8 +30,8 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
   }, [editing]);
   // The menu's buttons disappear when it closes; focus goes back to its toggle, not to nowhere.
   const closeMenu = () => {
+    more.current?.focus();
     setMenu(false);
-    setTimeout(() => more.current?.focus());
   };
   const own = m.senderId === me;
   const stored = !isLocal(m);

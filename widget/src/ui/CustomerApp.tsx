@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { totalUnread } from '../store/state';
 import { useChat, useController } from './context';
 import { staffOf } from './format';
@@ -20,7 +20,7 @@ export function CustomerApp({ title }: { title?: string }) {
   const wasOpen = useRef(false);
 
   // Focus moves into the panel on open and back to the launcher on close.
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (open) panel.current?.querySelector<HTMLElement>('textarea')?.focus();
     else if (wasOpen.current) launcher.current?.focus();
     wasOpen.current = open;
