@@ -67,6 +67,10 @@ fn panel(
         .configure_mesh()
         .x_desc(x_label)
         .y_desc("P99 ack RTT (ms, log)")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| format!("{v}"))
+        .y_labels(8)
+        .light_line_style(WHITE)
         .draw()
         .map_err(|e| draw_err(e.to_string()))?;
     for target in targets {
@@ -86,6 +90,7 @@ fn panel(
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
         .border_style(BLACK)
         .background_style(WHITE.mix(0.8))
         .draw()

@@ -16,6 +16,14 @@ fn one_rss_kb(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The 1-minute load average (`/proc/loadavg`), 0 where unavailable.
+pub fn load_1m() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
 fn cpu_ticks(pids: &[u32]) -> u64 {
     pids.iter().filter_map(|p| one_cpu_ticks(*p)).sum()
 }

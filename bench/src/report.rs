@@ -22,11 +22,11 @@ pub fn table(reports: &[Report]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| scenario | target | sockets | offered msg/s | acked msg/s | ack P50 / P99 / max ms | delivery P50 / P99 / max ms | errors | reconnects | server CPU % | server RSS MB | RSS/socket KB | prom ack P99 ≤ ms |"
+        "| scenario | target | sockets | offered msg/s | acked msg/s | ack P50 / P99 / max ms | delivery P50 / P99 / max ms | errors | reconnects | server CPU % | server RSS MB | RSS/socket KB | prom ack P99 ≤ ms | load 1m |"
     );
     let _ = writeln!(
         out,
-        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"
     );
     for r in reports {
         let lat =
@@ -46,7 +46,7 @@ pub fn table(reports: &[Report]) -> String {
             .map_or("-".into(), ms);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu} | {rss} | {per_socket} | {prom} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu} | {rss} | {per_socket} | {prom} | {:.1} |",
             r.scenario,
             r.target,
             r.sockets,
@@ -56,6 +56,7 @@ pub fn table(reports: &[Report]) -> String {
             lat(&r.delivery),
             r.error_total(),
             r.reconnects,
+            r.load_1m,
         );
     }
     out
@@ -153,7 +154,7 @@ pub fn ratio_table(ratios: &[Ratios]) -> String {
     out
 }
 
-const CSV_HEADER: &str = "scenario,target,servers,sockets,offered_msgs_per_s,duration_s,sent,acked,delivered,ack_per_s,delivered_per_s,ack_p50_ms,ack_p90_ms,ack_p99_ms,ack_p999_ms,ack_max_ms,delivery_p50_ms,delivery_p90_ms,delivery_p99_ms,delivery_p999_ms,delivery_max_ms,errors,reconnects,connect_failures,connect_s,server_cpu_percent,server_rss_before_kb,server_rss_connected_kb,server_rss_end_kb,rss_per_socket_bytes,prom_ack_count,prom_ack_p50_le_ms,prom_ack_p99_le_ms";
+const CSV_HEADER: &str = "scenario,target,servers,sockets,offered_msgs_per_s,duration_s,sent,acked,delivered,ack_per_s,delivered_per_s,ack_p50_ms,ack_p90_ms,ack_p99_ms,ack_p999_ms,ack_max_ms,delivery_p50_ms,delivery_p90_ms,delivery_p99_ms,delivery_p999_ms,delivery_max_ms,errors,reconnects,connect_failures,connect_s,server_cpu_percent,server_rss_before_kb,server_rss_connected_kb,server_rss_end_kb,rss_per_socket_bytes,prom_ack_count,prom_ack_p50_le_ms,prom_ack_p99_le_ms,load_1m";
 
 fn opt(v: Option<f64>) -> String {
     v.map_or(String::new(), |v| v.to_string())
@@ -168,14 +169,14 @@ pub fn csv(reports: &[Report]) -> String {
         let (a, d) = (&r.ack, &r.delivery);
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{:.1},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.1},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{:.1},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.1},{},{},{},{},{},{},{},{:.2}",
             r.scenario, r.target, r.servers, r.sockets, r.offered_msgs_per_s, r.duration_s,
             r.sent, r.acked, r.delivered, r.ack_per_s, r.delivered_per_s,
             a.p50_ms, a.p90_ms, a.p99_ms, a.p999_ms, a.max_ms,
             d.p50_ms, d.p90_ms, d.p99_ms, d.p999_ms, d.max_ms,
             r.error_total(), r.reconnects, r.connect_failures, r.connect_s,
             s.cpu_percent, s.rss_before_kb, s.rss_connected_kb, s.rss_end_kb, s.rss_per_socket_bytes,
-            p.count, opt(p.p50_le_ms), opt(p.p99_le_ms),
+            p.count, opt(p.p50_le_ms), opt(p.p99_le_ms), r.load_1m,
         );
     }
     out

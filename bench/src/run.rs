@@ -11,7 +11,7 @@ use crate::config::{ScenarioConfig, Target, Workload};
 use crate::driver::{drive, open, Schedule, Ws};
 use crate::error::{BenchError, Result};
 use crate::http::RestClient;
-use crate::procstat::{rss_kb, CpuMeter};
+use crate::procstat::{load_1m, rss_kb, CpuMeter};
 use crate::prom;
 use crate::setup::plan;
 use crate::stats::{Recorder, Report, ServerUsage};
@@ -120,6 +120,7 @@ pub async fn run_scenario(cfg: ScenarioConfig) -> Result<Report> {
         delivery,
         server,
         prometheus,
+        load_1m: load_1m(),
     })
 }
 

@@ -178,6 +178,9 @@ pub struct Report {
     pub delivery: LatencySummary,
     pub server: Option<ServerUsage>,
     pub prometheus: Option<PromCheck>,
+    /// The machine's 1-minute load average at the end of the run: a busy neighbour shows here.
+    #[serde(default)]
+    pub load_1m: f64,
 }
 
 impl Report {
