@@ -16,9 +16,11 @@ interface Props {
   conversation: Conversation | undefined;
   me: string | null;
   read: boolean;
+  /** The newest own message: the only one that shows "Sent" / "Read". */
+  latest: boolean;
 }
 
-export function Bubble({ message: m, conversation, me, read }: Props) {
+export function Bubble({ message: m, conversation, me, read, latest }: Props) {
   const ctl = useController();
   const [menu, setMenu] = useState(false);
   const [editing, setEditing] = useState(false);
@@ -37,6 +39,7 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
   const stored = !isLocal(m);
   const deleted = !!m.deletedAt;
   const who = senderLabel(m, conversation, me);
+  const actions = stored && !deleted && !editing;
 
   const stopEditing = () => {
     setEditing(false);
@@ -54,7 +57,69 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
       <div class="shc-meta">
         <span class="shc-who">{who}</span>{' '}
         <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
+        {actions && (
+          <button
+            ref={more}
+            type="button"
+            class="shc-more"
+            aria-expanded={menu}
+            aria-label={'Actions for message from ' + who}
+            onClick={() => setMenu(!menu)}
+          >
+            ⋯
+          </button>
+        )}
       </div>
+      {actions && menu && (
+        <div
+          class="shc-menu"
+          role="group"
+          aria-label="Message actions"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.stopPropagation();
+              closeMenu();
+            }
+          }}
+        >
+          {REACTIONS.map(([emoji, name]) => (
+            <button
+              type="button"
+              key={emoji}
+              aria-label={'React with ' + name}
+              onClick={() => {
+                closeMenu();
+                void ctl.react(m.conversationId, m.id, emoji, true);
+              }}
+            >
+              {emoji}
+            </button>
+          ))}
+          {own && (
+            <button
+              type="button"
+              onClick={() => {
+                setMenu(false);
+                setDraft(m.body ?? '');
+                setEditing(true);
+              }}
+            >
+              Edit
+            </button>
+          )}
+          {own && (
+            <button
+              type="button"
+              onClick={() => {
+                closeMenu();
+                void ctl.remove(m.id).catch(() => undefined);
+              }}
+            >
+              Delete
+            </button>
+          )}
+        </div>
+      )}
       {editing ? (
         <div class="shc-edit">
           <label class="shc-sr" htmlFor={'shc-edit-' + m.id}>
@@ -108,76 +173,13 @@ export function Bubble({ message: m, conversation, me, read }: Props) {
           })}
         </div>
       )}
-      {own && <SendState message={m} read={read} />}
-      {stored && !deleted && !editing && (
-        <div class="shc-actions">
-          <button
-            ref={more}
-            type="button"
-            class="shc-more"
-            aria-expanded={menu}
-            aria-label={'Actions for message from ' + who}
-            onClick={() => setMenu(!menu)}
-          >
-            ⋯
-          </button>
-          {menu && (
-            <div
-              class="shc-menu"
-              role="group"
-              aria-label="Message actions"
-              onKeyDown={(e) => {
-                if (e.key === 'Escape') {
-                  e.stopPropagation();
-                  closeMenu();
-                }
-              }}
-            >
-              {REACTIONS.map(([emoji, name]) => (
-                <button
-                  type="button"
-                  key={emoji}
-                  aria-label={'React with ' + name}
-                  onClick={() => {
-                    closeMenu();
-                    void ctl.react(m.conversationId, m.id, emoji, true);
-                  }}
-                >
-                  {emoji}
-                </button>
-              ))}
-              {own && (
-                <button
-                  type="button"
-                  onClick={() => {
-                    setMenu(false);
-                    setDraft(m.body ?? '');
-                    setEditing(true);
-                  }}
-                >
-                  Edit
-                </button>
-              )}
-              {own && (
-                <button
-                  type="button"
-                  onClick={() => {
-                    closeMenu();
-                    void ctl.remove(m.id).catch(() => undefined);
-                  }}
-                >
-                  Delete
-                </button>
-              )}
-            </div>
-          )}
-        </div>
-      )}
+      {own && <SendState message={m} read={read} latest={latest} />}
     </li>
   );
 }
 
-function SendState({ message: m, read }: { message: ChatMessage; read: boolean }) {
+function SendState(props: { message: ChatMessage; read: boolean; latest: boolean }) {
+  const { message: m, read, latest } = props;
   const ctl = useController();
   if (m.status === 'failed') {
     return (
@@ -189,9 +191,8 @@ function SendState({ message: m, read }: { message: ChatMessage; read: boolean }
       </div>
     );
   }
-  return (
-    <div class="shc-state">{m.status === 'sending' ? 'Sending…' : read ? 'Read' : 'Sent'}</div>
-  );
+  if (m.status === 'sending') return <div class="shc-state">Sending…</div>;
+  return latest ? <div class="shc-state">{read ? 'Read' : 'Sent'}</div> : null;
 }
 
 function Attachments({ message: m }: { message: ChatMessage }) {

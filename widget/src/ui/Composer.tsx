@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { MAX_UPLOAD_BYTES } from '../api/rest';
 import { useController } from './context';
+import { ClipIcon } from './icons';
 
 interface Draft {
   file: File;
@@ -93,7 +94,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
           onChange={(e) => pick((e.target as HTMLInputElement).files?.[0])}
         />
         <label class="shc-attach shc-btn" htmlFor={id + '-file'} title="Attach a file">
-          <span aria-hidden="true">📎</span>
+          <ClipIcon />
           <span class="shc-sr">Attach a file</span>
         </label>
         <label class="shc-sr" htmlFor={id}>

@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef } from 'react';
 import { totalUnread } from '../store/state';
 import { useChat, useController } from './context';
 import { staffOf } from './format';
+import { ChatIcon } from './icons';
 import { Presence } from './Presence';
 import { Thread } from './Thread';
 
@@ -77,7 +78,7 @@ export function CustomerApp({ title }: { title?: string }) {
         aria-label={(open ? 'Close chat with ' : 'Chat with ') + name + badge}
         onClick={() => ctl.setOpen(!open)}
       >
-        <span aria-hidden="true">💬</span>
+        <ChatIcon />
         {unread > 0 && (
           <span class="shc-badge" aria-hidden="true">
             {unread > 99 ? '99+' : unread}

@@ -29,6 +29,14 @@ export function MessageList({ conversationId }: { conversationId: string }) {
     return own.length ? own[own.length - 1].id : null;
   }, [reads, thread.messages, me]);
 
+  const latestOwnId = useMemo(() => {
+    for (let i = thread.messages.length - 1; i >= 0; i--) {
+      const m = thread.messages[i];
+      if (m.senderId === me && !isLocal(m)) return m.id;
+    }
+    return null;
+  }, [thread.messages, me]);
+
   // Keep the reader's place: stick to the bottom for new messages, hold position when history
   // is prepended above.
   useLayoutEffect(() => {
@@ -87,6 +95,7 @@ export function MessageList({ conversationId }: { conversationId: string }) {
               conversation={conversation}
               me={me}
               read={m.id === readId}
+              latest={m.id === latestOwnId}
             />
           ))}
         </ol>

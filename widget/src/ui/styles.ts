@@ -51,8 +51,9 @@ button:disabled{cursor:default;opacity:.7}
 .shc-img{display:block;max-width:100%;height:auto;max-height:240px;margin-top:4px;border-radius:calc(var(--r)/2)}
 .shc-own .shc-file{color:inherit}
 .shc-failed{color:var(--dg)}
-.shc-actions{display:flex;flex-wrap:wrap;gap:4px;align-items:center}
-.shc-more{min-height:24px;padding:0 8px;border-color:transparent;color:var(--mu);background:transparent}
+.shc-more{min-height:24px;margin-left:4px;padding:0 8px;border-color:transparent;color:var(--mu);background:transparent;opacity:0}
+.shc-msg:hover .shc-more,.shc-more:focus,.shc-more[aria-expanded=true]{opacity:1}
+@media (hover:none){.shc-more{opacity:1}}
 .shc-menu,.shc-reactions{display:flex;flex-wrap:wrap;gap:4px;margin-top:2px}
 .shc-reactions button[aria-pressed=true]{border-color:var(--p);background:var(--sf)}
 .shc-edit{display:flex;flex-wrap:wrap;gap:4px}
