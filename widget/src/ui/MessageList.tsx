@@ -83,6 +83,11 @@ export function MessageList({ conversationId }: { conversationId: string }) {
         aria-label="Messages"
         tabIndex={0}
         onScroll={onScroll}
+        onLoadCapture={() => {
+          // Images change the height after layout; stay at the bottom if the reader was there.
+          const el = ref.current;
+          if (el && last.current.atBottom) el.scrollTop = el.scrollHeight;
+        }}
       >
         <ol class="shc-list">
           {thread.loaded && thread.messages.length === 0 && (
