@@ -135,10 +135,10 @@ pub async fn ws_send(ws: &mut Ws, v: Value) {
     ws.send(WsMessage::Text(v.to_string().into())).await.unwrap();
 }
 
-/// The next JSON event (skipping pings), failing after 5 s.
+/// The next JSON event (skipping pings), failing after 10 s.
 pub async fn next_event(ws: &mut Ws) -> Value {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next()).await.expect("an event within 5 s");
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("an event within 10 s");
         match msg {
             Some(Ok(WsMessage::Text(t))) => return serde_json::from_str(t.as_str()).unwrap(),
             Some(Ok(WsMessage::Binary(b))) => return rmp_serde::from_slice(&b).unwrap(),
