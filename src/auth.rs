@@ -92,8 +92,16 @@ impl Authenticator {
             (true, b) => b,
             (false, _) => None,
         };
-        let name = c.name.map(|n| n.trim().chars().take(100).collect::<String>()).filter(|n| !n.is_empty());
-        Ok(Identity { user_id: c.sub, role: c.role, business_id, name })
+        let name = c
+            .name
+            .map(|n| n.trim().chars().take(100).collect::<String>())
+            .filter(|n| !n.is_empty());
+        Ok(Identity {
+            user_id: c.sub,
+            role: c.role,
+            business_id,
+            name,
+        })
     }
 
     /// Signs a token (the `token` command, demo sessions and tests).
@@ -108,7 +116,8 @@ impl Authenticator {
             iss: self.config.issuer.clone(),
             aud: self.config.audience.clone(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| AuthError::Invalid(e.to_string()))
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| AuthError::Invalid(e.to_string()))
     }
 }
 
@@ -132,21 +141,38 @@ mod tests {
     use super::*;
 
     fn auth() -> Authenticator {
-        Authenticator::new(&JwtConfig { secret: "x".repeat(32), issuer: Some("servihub".into()), audience: None })
+        Authenticator::new(&JwtConfig {
+            secret: "x".repeat(32),
+            issuer: Some("servihub".into()),
+            audience: None,
+        })
     }
 
     #[test]
     fn round_trips_and_rejects_tampering() {
         let a = auth();
-        let who = Identity { user_id: Id(5), role: Role::Agent, business_id: Some(Id(1)), name: Some("Alice".into()) };
+        let who = Identity {
+            user_id: Id(5),
+            role: Role::Agent,
+            business_id: Some(Id(1)),
+            name: Some("Alice".into()),
+        };
         let t = a.mint(&who, 60).unwrap();
         assert_eq!(a.verify(&t).unwrap(), who);
         let mut forged = t.clone();
         forged.pop();
         assert!(a.verify(&forged).is_err());
-        let other = Authenticator::new(&JwtConfig { secret: "y".repeat(32), issuer: Some("servihub".into()), audience: None });
+        let other = Authenticator::new(&JwtConfig {
+            secret: "y".repeat(32),
+            issuer: Some("servihub".into()),
+            audience: None,
+        });
         assert!(other.verify(&t).is_err());
-        let wrong_iss = Authenticator::new(&JwtConfig { secret: "x".repeat(32), issuer: None, audience: None });
+        let wrong_iss = Authenticator::new(&JwtConfig {
+            secret: "x".repeat(32),
+            issuer: None,
+            audience: None,
+        });
         let t2 = wrong_iss.mint(&who, 60).unwrap();
         assert!(a.verify(&t2).is_err(), "issuer must match when configured");
     }

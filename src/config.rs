@@ -42,7 +42,10 @@ pub struct Config {
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/servihub_chat";
 
 /// Reads a variable through `get`, so tests can pass a map instead of the process environment.
-pub fn from_lookup(get: impl Fn(&str) -> Option<String>, demo: bool) -> Result<Config, ConfigError> {
+pub fn from_lookup(
+    get: impl Fn(&str) -> Option<String>,
+    demo: bool,
+) -> Result<Config, ConfigError> {
     let var = |name: &str| get(name).filter(|v| !v.trim().is_empty());
     let port = match var("PORT") {
         None => 3000,
@@ -54,26 +57,43 @@ pub fn from_lookup(get: impl Fn(&str) -> Option<String>, demo: bool) -> Result<C
     let secret = match var("JWT_SECRET") {
         Some(s) if s.len() >= 32 => s,
         Some(_) => {
-            return Err(ConfigError { var: "JWT_SECRET", reason: "must be at least 32 bytes".into() })
+            return Err(ConfigError {
+                var: "JWT_SECRET",
+                reason: "must be at least 32 bytes".into(),
+            })
         }
         None if demo => DEMO_JWT_SECRET.to_string(),
-        None => return Err(ConfigError { var: "JWT_SECRET", reason: "is required (at least 32 bytes)".into() }),
+        None => {
+            return Err(ConfigError {
+                var: "JWT_SECRET",
+                reason: "is required (at least 32 bytes)".into(),
+            })
+        }
     };
     let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
     if !database_url.starts_with("postgres://") && !database_url.starts_with("postgresql://") {
-        return Err(ConfigError { var: "DATABASE_URL", reason: "must be a postgres:// URL".into() });
+        return Err(ConfigError {
+            var: "DATABASE_URL",
+            reason: "must be a postgres:// URL".into(),
+        });
     }
     let redis_url = var("REDIS_URL");
     if let Some(r) = &redis_url {
         if !r.starts_with("redis://") {
-            return Err(ConfigError { var: "REDIS_URL", reason: "must be a redis:// URL".into() });
+            return Err(ConfigError {
+                var: "REDIS_URL",
+                reason: "must be a redis:// URL".into(),
+            });
         }
     }
     let log_json = match var("LOG_FORMAT").as_deref() {
         None | Some("json") => true,
         Some("pretty") => false,
         Some(other) => {
-            return Err(ConfigError { var: "LOG_FORMAT", reason: format!("{other:?} is not json or pretty") })
+            return Err(ConfigError {
+                var: "LOG_FORMAT",
+                reason: format!("{other:?} is not json or pretty"),
+            })
         }
     };
     let notify_webhook_url = var("NOTIFY_WEBHOOK_URL");
@@ -81,7 +101,9 @@ pub fn from_lookup(get: impl Fn(&str) -> Option<String>, demo: bool) -> Result<C
         if !u.starts_with("http://") {
             return Err(ConfigError {
                 var: "NOTIFY_WEBHOOK_URL",
-                reason: "must be an http:// URL (terminate TLS at a sidecar or the platform's gateway)".into(),
+                reason:
+                    "must be an http:// URL (terminate TLS at a sidecar or the platform's gateway)"
+                        .into(),
             });
         }
     }
@@ -92,7 +114,11 @@ pub fn from_lookup(get: impl Fn(&str) -> Option<String>, demo: bool) -> Result<C
         port,
         database_url,
         redis_url,
-        jwt: JwtConfig { secret, issuer: var("JWT_ISSUER"), audience: var("JWT_AUDIENCE") },
+        jwt: JwtConfig {
+            secret,
+            issuer: var("JWT_ISSUER"),
+            audience: var("JWT_AUDIENCE"),
+        },
         cors_origin: var("CORS_ORIGIN"),
         log_json,
         node_id: var("NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id())),
@@ -105,7 +131,11 @@ pub fn from_lookup(get: impl Fn(&str) -> Option<String>, demo: bool) -> Result<C
     })
 }
 
-fn parse_num(var: &impl Fn(&str) -> Option<String>, name: &'static str, default: u32) -> Result<u32, ConfigError> {
+fn parse_num(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<u32, ConfigError> {
     match var(name) {
         None => Ok(default),
         Some(v) => v
@@ -113,7 +143,10 @@ fn parse_num(var: &impl Fn(&str) -> Option<String>, name: &'static str, default:
             .parse::<u32>()
             .ok()
             .filter(|n| *n > 0)
-            .ok_or(ConfigError { var: name, reason: format!("{v:?} is not a positive whole number") }),
+            .ok_or(ConfigError {
+                var: name,
+                reason: format!("{v:?} is not a positive whole number"),
+            }),
     }
 }
 
@@ -127,21 +160,50 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)], demo: bool) -> Result<Config, ConfigError> {
-        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         from_lookup(|k| m.get(k).cloned(), demo)
     }
 
     #[test]
     fn names_the_bad_variable() {
         assert_eq!(cfg(&[], false).unwrap_err().var, "JWT_SECRET");
-        assert_eq!(cfg(&[("JWT_SECRET", "short")], false).unwrap_err().var, "JWT_SECRET");
+        assert_eq!(
+            cfg(&[("JWT_SECRET", "short")], false).unwrap_err().var,
+            "JWT_SECRET"
+        );
         let s = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
         assert_eq!(cfg(&[s, ("PORT", "http")], false).unwrap_err().var, "PORT");
-        assert_eq!(cfg(&[s, ("LOG_FORMAT", "xml")], false).unwrap_err().var, "LOG_FORMAT");
-        assert_eq!(cfg(&[s, ("REDIS_URL", "localhost")], false).unwrap_err().var, "REDIS_URL");
-        assert_eq!(cfg(&[s, ("DATABASE_URL", "mysql://x")], false).unwrap_err().var, "DATABASE_URL");
-        assert_eq!(cfg(&[s, ("RATE_LIMIT_MESSAGES", "0")], false).unwrap_err().var, "RATE_LIMIT_MESSAGES");
-        assert_eq!(cfg(&[s, ("NOTIFY_WEBHOOK_URL", "ftp://x")], false).unwrap_err().var, "NOTIFY_WEBHOOK_URL");
+        assert_eq!(
+            cfg(&[s, ("LOG_FORMAT", "xml")], false).unwrap_err().var,
+            "LOG_FORMAT"
+        );
+        assert_eq!(
+            cfg(&[s, ("REDIS_URL", "localhost")], false)
+                .unwrap_err()
+                .var,
+            "REDIS_URL"
+        );
+        assert_eq!(
+            cfg(&[s, ("DATABASE_URL", "mysql://x")], false)
+                .unwrap_err()
+                .var,
+            "DATABASE_URL"
+        );
+        assert_eq!(
+            cfg(&[s, ("RATE_LIMIT_MESSAGES", "0")], false)
+                .unwrap_err()
+                .var,
+            "RATE_LIMIT_MESSAGES"
+        );
+        assert_eq!(
+            cfg(&[s, ("NOTIFY_WEBHOOK_URL", "ftp://x")], false)
+                .unwrap_err()
+                .var,
+            "NOTIFY_WEBHOOK_URL"
+        );
         let ok = cfg(&[s, ("PORT", "8080")], false).unwrap();
         assert_eq!(ok.port, 8080);
         assert!(ok.log_json);

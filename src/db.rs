@@ -21,16 +21,25 @@ pub enum DbError {
 pub async fn ensure_database(url: &str) -> Result<(), DbError> {
     let opts = PgConnectOptions::from_str(url).map_err(|e| DbError::Url(e.to_string()))?;
     let name = opts.get_database().unwrap_or("postgres").to_string();
-    let admin = opts.clone().database("postgres").disable_statement_logging();
-    let mut conn = sqlx::PgConnection::connect_with(&admin).await.map_err(|e| DbError::Connect(e.to_string()))?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(&name)
-        .fetch_one(&mut conn)
+    let admin = opts
+        .clone()
+        .database("postgres")
+        .disable_statement_logging();
+    let mut conn = sqlx::PgConnection::connect_with(&admin)
         .await
         .map_err(|e| DbError::Connect(e.to_string()))?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| DbError::Connect(e.to_string()))?;
     if !exists {
         let quoted = format!("\"{}\"", name.replace('"', "\"\""));
-        if let Err(e) = sqlx::query(&format!("CREATE DATABASE {quoted}")).execute(&mut conn).await {
+        if let Err(e) = sqlx::query(&format!("CREATE DATABASE {quoted}"))
+            .execute(&mut conn)
+            .await
+        {
             // Another node may have created it at the same moment.
             if !e.to_string().contains("already exists") {
                 return Err(DbError::Connect(e.to_string()));
@@ -43,7 +52,9 @@ pub async fn ensure_database(url: &str) -> Result<(), DbError> {
 
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError> {
     ensure_database(url).await?;
-    let opts = PgConnectOptions::from_str(url).map_err(|e| DbError::Url(e.to_string()))?.disable_statement_logging();
+    let opts = PgConnectOptions::from_str(url)
+        .map_err(|e| DbError::Url(e.to_string()))?
+        .disable_statement_logging();
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
@@ -53,5 +64,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError>
 }
 
 pub async fn migrate(pool: &PgPool) -> Result<(), DbError> {
-    MIGRATOR.run(pool).await.map_err(|e| DbError::Migrate(e.to_string()))
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|e| DbError::Migrate(e.to_string()))
 }

@@ -17,7 +17,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), retry_after_ms: None }
+        ApiError {
+            code,
+            message: message.into(),
+            retry_after_ms: None,
+        }
     }
     pub fn bad_request(m: impl Into<String>) -> Self {
         Self::new(ErrorCode::BadRequest, m)
@@ -70,7 +74,9 @@ impl From<ConversationError> for ApiError {
         match e {
             ConversationError::NotFound => ApiError::not_found("conversation not found"),
             ConversationError::Store(s) => s.into(),
-            ConversationError::Unavailable => ApiError::new(ErrorCode::Overloaded, "conversation busy; retry"),
+            ConversationError::Unavailable => {
+                ApiError::new(ErrorCode::Overloaded, "conversation busy; retry")
+            }
         }
     }
 }

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: servihub-chat [serve [--demo] | migrate | seed [--businesses N] | token --user ID --role ROLE [--business ID] [--name NAME] [--ttl 1h]]";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -21,7 +24,11 @@ fn init_logs(config: &Config) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,ractor=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     if config.log_json {
-        builder.json().flatten_event(true).with_current_span(true).init();
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
     } else {
         builder.init();
     }
@@ -32,11 +39,16 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str).unwrap_or("serve");
     let demo = args.iter().any(|a| a == "--demo");
-    let command = if command.starts_with("--") { "serve" } else { command };
+    let command = if command.starts_with("--") {
+        "serve"
+    } else {
+        command
+    };
     match command {
         "serve" => serve(demo).await,
         "migrate" | "seed" => {
-            let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| config::DEFAULT_DATABASE_URL.into());
+            let url = std::env::var("DATABASE_URL")
+                .unwrap_or_else(|_| config::DEFAULT_DATABASE_URL.into());
             let pool = match servihub_chat::db::connect(&url, 2).await {
                 Ok(p) => p,
                 Err(e) => return fail(e),
@@ -87,7 +99,12 @@ fn token(args: &[String]) -> ExitCode {
     let Some(ttl) = parse_ttl(&flag(args, "--ttl").unwrap_or_else(|| "1h".into())) else {
         return fail("--ttl must look like 90s, 15m, 1h or 7d");
     };
-    let who = Identity { user_id: user, role, business_id, name: flag(args, "--name") };
+    let who = Identity {
+        user_id: user,
+        role,
+        business_id,
+        name: flag(args, "--name"),
+    };
     match Authenticator::new(&config.jwt).mint(&who, ttl) {
         Ok(t) => {
             println!("{t}");

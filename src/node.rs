@@ -32,9 +32,13 @@ pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0];
+            let buckets = [
+                0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ];
             let builder = PrometheusBuilder::new();
-            let builder = builder.set_buckets(&buckets).unwrap_or_else(|_| PrometheusBuilder::new());
+            let builder = builder
+                .set_buckets(&buckets)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
             let _ = metrics::set_global_recorder(recorder);
@@ -55,7 +59,12 @@ impl Actor for Root {
     async fn pre_start(&self, _me: ActorRef<()>, _: ()) -> Result<(), ActorProcessingErr> {
         Ok(())
     }
-    async fn handle_supervisor_evt(&self, _me: ActorRef<()>, evt: SupervisionEvent, _st: &mut ()) -> Result<(), ActorProcessingErr> {
+    async fn handle_supervisor_evt(
+        &self,
+        _me: ActorRef<()>,
+        evt: SupervisionEvent,
+        _st: &mut (),
+    ) -> Result<(), ActorProcessingErr> {
         if let SupervisionEvent::ActorFailed(cell, err) = evt {
             tracing::error!(actor = ?cell.get_name(), error = %err, "core actor failed");
             metrics::counter!("chat_actor_failures_total", "actor" => "core").increment(1);
@@ -88,25 +97,39 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     let pool = crate::db::connect(&config.database_url, 20).await?;
     crate::db::migrate(&pool).await?;
     if config.demo {
-        crate::seed::seed(&pool, 2).await.map_err(|e| StartError::Actors(e.to_string()))?;
+        crate::seed::seed(&pool, 2)
+            .await
+            .map_err(|e| StartError::Actors(e.to_string()))?;
     }
     let actors = |e: ractor::SpawnErr| StartError::Actors(e.to_string());
     let (root, _) = Actor::spawn(None, Root, ()).await.map_err(actors)?;
     let hub = Hub::new(config.node_id.clone());
-    let conversations = Conversations::start(pool.clone(), hub.clone(), root.get_cell()).await.map_err(actors)?;
-    let persistence = Persistence::start(pool.clone(), PersistenceConfig::default(), conversations.clone(), root.get_cell())
+    let conversations = Conversations::start(pool.clone(), hub.clone(), root.get_cell())
         .await
         .map_err(actors)?;
-    let view = Arc::new(PresenceView::default());
-    let (presence, _) = Actor::spawn_linked(
-        Some(format!("presence-{}", config.node_id)),
-        Presence,
-        PresenceArgs { hub: hub.clone(), view: view.clone() },
+    let persistence = Persistence::start(
+        pool.clone(),
+        PersistenceConfig::default(),
+        conversations.clone(),
         root.get_cell(),
     )
     .await
     .map_err(actors)?;
-    let (sessions, _) = Actor::spawn_linked(None, SessionSupervisor, (), root.get_cell()).await.map_err(actors)?;
+    let view = Arc::new(PresenceView::default());
+    let (presence, _) = Actor::spawn_linked(
+        Some(format!("presence-{}", config.node_id)),
+        Presence,
+        PresenceArgs {
+            hub: hub.clone(),
+            view: view.clone(),
+        },
+        root.get_cell(),
+    )
+    .await
+    .map_err(actors)?;
+    let (sessions, _) = Actor::spawn_linked(None, SessionSupervisor, (), root.get_cell())
+        .await
+        .map_err(actors)?;
     let service = Service::new(ServiceParts {
         pool,
         auth: Authenticator::new(&config.jwt),
@@ -115,11 +138,18 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         persistence: persistence.clone(),
         presence,
         presence_view: view,
-        limiter: Arc::new(LocalLimiter::new(config.rate_limit_messages, config.rate_limit_window)),
+        limiter: Arc::new(LocalLimiter::new(
+            config.rate_limit_messages,
+            config.rate_limit_window,
+        )),
     });
     let bind = format!("{}:{}", config.host, config.port);
-    let listener = TcpListener::bind(&bind).await.map_err(|e| StartError::Listen(bind.clone(), e))?;
-    let addr = listener.local_addr().map_err(|e| StartError::Listen(bind, e))?;
+    let listener = TcpListener::bind(&bind)
+        .await
+        .map_err(|e| StartError::Listen(bind.clone(), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(bind, e))?;
     let (tx, rx) = watch::channel(false);
     let state = Arc::new(AppState {
         service: service.clone(),
@@ -131,5 +161,12 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     });
     let server = tokio::spawn(http::serve(listener, state));
     tracing::info!(%addr, "node listening");
-    Ok(RunningNode { addr, service, shutdown: tx, server, persistence, root })
+    Ok(RunningNode {
+        addr,
+        service,
+        shutdown: tx,
+        server,
+        persistence,
+        root,
+    })
 }

@@ -13,12 +13,27 @@ pub async fn seed(pool: &PgPool, businesses: i64) -> StoreResult<()> {
     }
     store::users::upsert(pool, Id(1001), Some("Casey")).await?;
     store::users::upsert(pool, Id(2001), Some("Alice")).await?;
-    let (conv, created) = store::conversations::load_or_create_direct(pool, Id(1), Id(1001)).await?;
+    let (conv, created) =
+        store::conversations::load_or_create_direct(pool, Id(1), Id(1001)).await?;
     if created {
-        store::conversations::ensure_participant(pool, conv, Id(2001), servihub_actors::protocol::Role::Agent).await?;
+        store::conversations::ensure_participant(
+            pool,
+            conv,
+            Id(2001),
+            servihub_actors::protocol::Role::Agent,
+        )
+        .await?;
         let lines: [(i64, &str, &str); 3] = [
-            (1001, "CUSTOMER", "Hi! Is the blue gravel bike still in stock in size M?"),
-            (2001, "AGENT", "Hello Casey, yes, we have two left in M. Want me to hold one for you?"),
+            (
+                1001,
+                "CUSTOMER",
+                "Hi! Is the blue gravel bike still in stock in size M?",
+            ),
+            (
+                2001,
+                "AGENT",
+                "Hello Casey, yes, we have two left in M. Want me to hold one for you?",
+            ),
             (1001, "CUSTOMER", "Yes please, I can come by on Saturday."),
         ];
         for (i, (sender, role, body)) in lines.iter().enumerate() {
@@ -34,7 +49,10 @@ pub async fn seed(pool: &PgPool, businesses: i64) -> StoreResult<()> {
             .execute(pool)
             .await?;
         }
-        sqlx::query("UPDATE conversations SET last_message_at = now() WHERE id = $1").bind(conv.0).execute(pool).await?;
+        sqlx::query("UPDATE conversations SET last_message_at = now() WHERE id = $1")
+            .bind(conv.0)
+            .execute(pool)
+            .await?;
     }
     Ok(())
 }

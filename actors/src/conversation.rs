@@ -10,8 +10,8 @@ use crate::store::{self, PgPool, StoreError};
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 use std::sync::Mutex as StdMutex;
+use std::time::{Duration, Instant};
 
 const TYPING_TTL: Duration = Duration::from_secs(5);
 const TICK: Duration = Duration::from_millis(500);
@@ -31,8 +31,16 @@ pub enum ConversationMsg {
     Info(RpcReplyPort<ConversationInfo>),
     Stored(Message, Option<SessionId>),
     Changed(Arc<ServerEvent>),
-    Typing { user: i64, name: Option<String>, is_typing: bool },
-    Read { user: i64, message_id: Id, unread: i64 },
+    Typing {
+        user: i64,
+        name: Option<String>,
+        is_typing: bool,
+    },
+    Read {
+        user: i64,
+        message_id: Id,
+        unread: i64,
+    },
     Joined(i64, Role),
     Tick,
 }
@@ -73,7 +81,12 @@ impl ConversationState {
         }
     }
 
-    fn publish(&self, event: Arc<ServerEvent>, except_user: Option<i64>, except_session: Option<SessionId>) {
+    fn publish(
+        &self,
+        event: Arc<ServerEvent>,
+        except_user: Option<i64>,
+        except_session: Option<SessionId>,
+    ) {
         self.hub.publish(Envelope {
             business: self.row.business_id,
             topics: self.topics(),
@@ -99,7 +112,11 @@ impl ConversationState {
             business_id: self.row.business_id,
             kind: self.row.kind,
             customer_id: self.row.customer_id,
-            participants: self.participants.iter().map(|(u, p)| (*u, p.role)).collect(),
+            participants: self
+                .participants
+                .iter()
+                .map(|(u, p)| (*u, p.role))
+                .collect(),
         }
     }
 }
@@ -117,7 +134,11 @@ impl Actor for ConversationActor {
     type State = ConversationState;
     type Arguments = ConversationArgs;
 
-    async fn pre_start(&self, me: ActorRef<Self::Msg>, args: ConversationArgs) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        me: ActorRef<Self::Msg>,
+        args: ConversationArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
         let rows: Vec<(i64, Role, i64)> = sqlx::query_as(
             "SELECT p.user_id, p.role, (SELECT count(*) FROM messages m WHERE m.conversation_id = p.conversation_id
                  AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id AND m.deleted_at IS NULL)
@@ -129,7 +150,10 @@ impl Actor for ConversationActor {
         me.send_interval(TICK, || ConversationMsg::Tick);
         metrics::gauge!("chat_conversation_actors").increment(1.0);
         Ok(ConversationState {
-            participants: rows.into_iter().map(|(u, role, unread)| (u, Participant { role, unread })).collect(),
+            participants: rows
+                .into_iter()
+                .map(|(u, role, unread)| (u, Participant { role, unread }))
+                .collect(),
             row: args.row,
             hub: args.hub,
             typing: HashMap::new(),
@@ -137,12 +161,21 @@ impl Actor for ConversationActor {
         })
     }
 
-    async fn post_stop(&self, _me: ActorRef<Self::Msg>, _st: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn post_stop(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        _st: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         metrics::gauge!("chat_conversation_actors").decrement(1.0);
         Ok(())
     }
 
-    async fn handle(&self, me: ActorRef<Self::Msg>, msg: ConversationMsg, st: &mut ConversationState) -> Result<(), ActorProcessingErr> {
+    async fn handle(
+        &self,
+        me: ActorRef<Self::Msg>,
+        msg: ConversationMsg,
+        st: &mut ConversationState,
+    ) -> Result<(), ActorProcessingErr> {
         match msg {
             ConversationMsg::Info(reply) => {
                 let _ = reply.send(st.info());
@@ -151,7 +184,10 @@ impl Actor for ConversationActor {
                 st.last_activity = Instant::now();
                 let sender = message.sender_id.0;
                 st.typing.remove(&sender);
-                st.participants.entry(sender).or_insert(Participant { role: message.sender.role, unread: 0 });
+                st.participants.entry(sender).or_insert(Participant {
+                    role: message.sender.role,
+                    unread: 0,
+                });
                 st.publish(Arc::new(ServerEvent::MessageNew { message }), None, origin);
                 if st.row.kind != ConversationType::Community {
                     let conv = Id(st.row.id);
@@ -165,7 +201,13 @@ impl Actor for ConversationActor {
                         })
                         .collect();
                     for (user, count) in bumped {
-                        st.to_user(user, ServerEvent::Unread { conversation_id: conv, count });
+                        st.to_user(
+                            user,
+                            ServerEvent::Unread {
+                                conversation_id: conv,
+                                count,
+                            },
+                        );
                     }
                 }
             }
@@ -173,27 +215,53 @@ impl Actor for ConversationActor {
                 st.last_activity = Instant::now();
                 st.publish(event, None, None);
             }
-            ConversationMsg::Typing { user, name, is_typing } => {
+            ConversationMsg::Typing {
+                user,
+                name,
+                is_typing,
+            } => {
                 st.last_activity = Instant::now();
                 if is_typing {
-                    st.typing.insert(user, (name.clone(), Instant::now() + TYPING_TTL));
+                    st.typing
+                        .insert(user, (name.clone(), Instant::now() + TYPING_TTL));
                 } else if st.typing.remove(&user).is_none() {
                     return Ok(());
                 }
-                let event = ServerEvent::Typing { conversation_id: Id(st.row.id), user_id: Id(user), name, is_typing };
+                let event = ServerEvent::Typing {
+                    conversation_id: Id(st.row.id),
+                    user_id: Id(user),
+                    name,
+                    is_typing,
+                };
                 st.publish(Arc::new(event), Some(user), None);
             }
-            ConversationMsg::Read { user, message_id, unread } => {
+            ConversationMsg::Read {
+                user,
+                message_id,
+                unread,
+            } => {
                 if let Some(p) = st.participants.get_mut(&user) {
                     p.unread = unread;
                 }
                 let conv = Id(st.row.id);
-                let read = ServerEvent::Read { conversation_id: conv, user_id: Id(user), message_id };
+                let read = ServerEvent::Read {
+                    conversation_id: conv,
+                    user_id: Id(user),
+                    message_id,
+                };
                 st.publish(Arc::new(read), Some(user), None);
-                st.to_user(user, ServerEvent::Unread { conversation_id: conv, count: unread });
+                st.to_user(
+                    user,
+                    ServerEvent::Unread {
+                        conversation_id: conv,
+                        count: unread,
+                    },
+                );
             }
             ConversationMsg::Joined(user, role) => {
-                st.participants.entry(user).or_insert(Participant { role, unread: 0 });
+                st.participants
+                    .entry(user)
+                    .or_insert(Participant { role, unread: 0 });
             }
             ConversationMsg::Tick => {
                 let now = Instant::now();
@@ -205,7 +273,12 @@ impl Actor for ConversationActor {
                     .collect();
                 for (user, name) in expired {
                     st.typing.remove(&user);
-                    let event = ServerEvent::Typing { conversation_id: Id(st.row.id), user_id: Id(user), name, is_typing: false };
+                    let event = ServerEvent::Typing {
+                        conversation_id: Id(st.row.id),
+                        user_id: Id(user),
+                        name,
+                        is_typing: false,
+                    };
                     st.publish(Arc::new(event), Some(user), None);
                 }
                 if st.typing.is_empty() && now.duration_since(st.last_activity) > IDLE {
@@ -228,9 +301,24 @@ pub struct Conversations {
 }
 
 impl Conversations {
-    pub async fn start(pool: PgPool, hub: Arc<Hub>, parent: ActorCell) -> Result<Arc<Self>, ractor::SpawnErr> {
-        let (sup, _) = Actor::spawn_linked(Some("conversations".into()), ConversationSupervisor, (), parent).await?;
-        let me = Arc::new(Conversations { pool, hub, actors: StdMutex::new(HashMap::new()), supervisor: sup.get_cell() });
+    pub async fn start(
+        pool: PgPool,
+        hub: Arc<Hub>,
+        parent: ActorCell,
+    ) -> Result<Arc<Self>, ractor::SpawnErr> {
+        let (sup, _) = Actor::spawn_linked(
+            Some("conversations".into()),
+            ConversationSupervisor,
+            (),
+            parent,
+        )
+        .await?;
+        let me = Arc::new(Conversations {
+            pool,
+            hub,
+            actors: StdMutex::new(HashMap::new()),
+            supervisor: sup.get_cell(),
+        });
         let _ = sup.cast(SupervisorMsg::Attach(Arc::downgrade(&me)));
         Ok(me)
     }
@@ -240,7 +328,10 @@ impl Conversations {
     }
 
     fn running(&self, id: Id) -> Option<ActorRef<ConversationMsg>> {
-        self.map().get(&id.0).filter(|a| a.get_status() == ractor::ActorStatus::Running).cloned()
+        self.map()
+            .get(&id.0)
+            .filter(|a| a.get_status() == ractor::ActorStatus::Running)
+            .cloned()
     }
 
     /// The actor of a conversation, started (and its state loaded) when none runs.
@@ -248,8 +339,14 @@ impl Conversations {
         if let Some(a) = self.running(id) {
             return Ok(a);
         }
-        let row = store::conversations::get(&self.pool, id).await?.ok_or(ConversationError::NotFound)?;
-        let args = ConversationArgs { row, pool: self.pool.clone(), hub: self.hub.clone() };
+        let row = store::conversations::get(&self.pool, id)
+            .await?
+            .ok_or(ConversationError::NotFound)?;
+        let args = ConversationArgs {
+            row,
+            pool: self.pool.clone(),
+            hub: self.hub.clone(),
+        };
         let (actor, _) = Actor::spawn_linked(None, ConversationActor, args, self.supervisor.clone())
             .await
             .map_err(|e| {
@@ -257,7 +354,10 @@ impl Conversations {
                 ConversationError::Unavailable
             })?;
         let mut map = self.map();
-        if let Some(existing) = map.get(&id.0).filter(|a| a.get_status() == ractor::ActorStatus::Running) {
+        if let Some(existing) = map
+            .get(&id.0)
+            .filter(|a| a.get_status() == ractor::ActorStatus::Running)
+        {
             // Another caller started it first: one actor per conversation, so ours goes.
             actor.stop(None);
             return Ok(existing.clone());
@@ -269,8 +369,9 @@ impl Conversations {
     pub async fn info(&self, id: Id) -> Result<ConversationInfo, ConversationError> {
         for _ in 0..2 {
             let actor = self.get(id).await?;
-            if let Ok(ractor::rpc::CallResult::Success(info)) =
-                actor.call(ConversationMsg::Info, Some(Duration::from_secs(5))).await
+            if let Ok(ractor::rpc::CallResult::Success(info)) = actor
+                .call(ConversationMsg::Info, Some(Duration::from_secs(5)))
+                .await
             {
                 return Ok(info);
             }
@@ -287,7 +388,10 @@ impl Conversations {
     /// Called by persistence after COMMIT, in id order, so fan-out keeps that order.
     pub async fn stored(&self, message: Message, origin: Option<SessionId>) {
         let conv = message.conversation_id;
-        if let Err(e) = self.tell(conv, ConversationMsg::Stored(message, origin)).await {
+        if let Err(e) = self
+            .tell(conv, ConversationMsg::Stored(message, origin))
+            .await
+        {
             tracing::error!(error = %e, conversation_id = conv.0, "stored message not fanned out; clients recover it by resume");
         }
     }
@@ -312,11 +416,20 @@ impl Actor for ConversationSupervisor {
     type State = Option<std::sync::Weak<Conversations>>;
     type Arguments = ();
 
-    async fn pre_start(&self, _me: ActorRef<Self::Msg>, _: ()) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        _: (),
+    ) -> Result<Self::State, ActorProcessingErr> {
         Ok(None)
     }
 
-    async fn handle(&self, _me: ActorRef<Self::Msg>, msg: SupervisorMsg, st: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn handle(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        msg: SupervisorMsg,
+        st: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         let SupervisorMsg::Attach(w) = msg;
         *st = Some(w);
         Ok(())
@@ -324,11 +437,17 @@ impl Actor for ConversationSupervisor {
 
     /// A failed conversation actor is logged and forgotten; the next event starts a fresh one
     /// from the database. The default would stop this supervisor, and with it every conversation.
-    async fn handle_supervisor_evt(&self, _me: ActorRef<Self::Msg>, evt: SupervisionEvent, st: &mut Self::State) -> Result<(), ActorProcessingErr> {
+    async fn handle_supervisor_evt(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        evt: SupervisionEvent,
+        st: &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
         let cell = match evt {
             SupervisionEvent::ActorFailed(cell, err) => {
                 tracing::error!(actor = %cell.get_id(), error = %err, "conversation actor failed");
-                metrics::counter!("chat_actor_failures_total", "actor" => "conversation").increment(1);
+                metrics::counter!("chat_actor_failures_total", "actor" => "conversation")
+                    .increment(1);
                 cell
             }
             SupervisionEvent::ActorTerminated(cell, _, _) => cell,

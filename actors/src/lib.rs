@@ -5,10 +5,10 @@
 //! - `protocol`: the wire types of PROTOCOL.md, defined once (TypeScript is generated from them).
 //! - `store`: every SQL statement, grouped by table family.
 
-pub mod protocol;
-pub mod store;
 pub mod conversation;
 pub mod hub;
 pub mod persistence;
 pub mod presence;
+pub mod protocol;
 pub mod session;
+pub mod store;

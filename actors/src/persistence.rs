@@ -47,7 +47,11 @@ pub struct PersistenceConfig {
 
 impl Default for PersistenceConfig {
     fn default() -> Self {
-        PersistenceConfig { flush_every: Duration::from_millis(2), max_batch: 500, max_pending: 10_000 }
+        PersistenceConfig {
+            flush_every: Duration::from_millis(2),
+            max_batch: 500,
+            max_pending: 10_000,
+        }
     }
 }
 
@@ -61,7 +65,11 @@ pub struct PersistenceHandle {
 
 impl PersistenceHandle {
     /// Queues a message and waits for its commit.
-    pub async fn store(&self, message: NewMessage, origin: Option<SessionId>) -> Result<Stored, PersistError> {
+    pub async fn store(
+        &self,
+        message: NewMessage,
+        origin: Option<SessionId>,
+    ) -> Result<Stored, PersistError> {
         let queued = self.pending.fetch_add(1, Ordering::AcqRel);
         if queued >= self.max_pending {
             self.pending.fetch_sub(1, Ordering::AcqRel);
@@ -70,7 +78,11 @@ impl PersistenceHandle {
         }
         metrics::gauge!("chat_persistence_queue_depth").set((queued + 1) as f64);
         let (tx, rx) = oneshot::channel();
-        let job = Job { message, origin, reply: tx };
+        let job = Job {
+            message,
+            origin,
+            reply: tx,
+        };
         if self.actor.cast(PersistenceMsg::Store(job)).is_err() {
             self.pending.fetch_sub(1, Ordering::AcqRel);
             return Err(PersistError::Failed);
@@ -79,7 +91,10 @@ impl PersistenceHandle {
     }
 
     pub async fn drain(&self) {
-        let _ = self.actor.call(PersistenceMsg::Drain, Some(Duration::from_secs(10))).await;
+        let _ = self
+            .actor
+            .call(PersistenceMsg::Drain, Some(Duration::from_secs(10)))
+            .await;
     }
 
     pub fn actor(&self) -> &ActorRef<PersistenceMsg> {
@@ -112,9 +127,19 @@ impl Persistence {
     ) -> Result<PersistenceHandle, ractor::SpawnErr> {
         let pending = Arc::new(AtomicUsize::new(0));
         let max_pending = config.max_pending;
-        let args = PersistenceArgs { pool, config, conversations, pending: pending.clone() };
-        let (actor, _) = Actor::spawn_linked(Some("persistence".into()), Persistence, args, supervisor).await?;
-        Ok(PersistenceHandle { actor, pending, max_pending })
+        let args = PersistenceArgs {
+            pool,
+            config,
+            conversations,
+            pending: pending.clone(),
+        };
+        let (actor, _) =
+            Actor::spawn_linked(Some("persistence".into()), Persistence, args, supervisor).await?;
+        Ok(PersistenceHandle {
+            actor,
+            pending,
+            max_pending,
+        })
     }
 
     async fn flush(st: &mut PersistenceState) {
@@ -132,19 +157,27 @@ impl Persistence {
                 tracing::warn!(error = %e, size = items.len(), "batch insert failed; retrying row by row");
                 let mut out = Vec::with_capacity(items.len());
                 for item in &items {
-                    out.push(insert_batch(&st.args.pool, std::slice::from_ref(item)).await.map(|mut v| v.remove(0)));
+                    out.push(
+                        insert_batch(&st.args.pool, std::slice::from_ref(item))
+                            .await
+                            .map(|mut v| v.remove(0)),
+                    );
                 }
                 out
             }
             Err(e) => vec![Err(e)],
         };
-        metrics::histogram!("chat_persistence_flush_seconds").record(started.elapsed().as_secs_f64());
+        metrics::histogram!("chat_persistence_flush_seconds")
+            .record(started.elapsed().as_secs_f64());
         metrics::histogram!("chat_persistence_batch_size").record(jobs.len() as f64);
         for (job, result) in jobs.into_iter().zip(results) {
             let reply = match result {
                 Ok(stored) => {
                     if stored.created {
-                        st.args.conversations.stored(stored.message.clone(), job.origin).await;
+                        st.args
+                            .conversations
+                            .stored(stored.message.clone(), job.origin)
+                            .await;
                     }
                     Ok(stored)
                 }
@@ -156,7 +189,8 @@ impl Persistence {
             st.args.pending.fetch_sub(1, Ordering::AcqRel);
             let _ = job.reply.send(reply);
         }
-        metrics::gauge!("chat_persistence_queue_depth").set(st.args.pending.load(Ordering::Acquire) as f64);
+        metrics::gauge!("chat_persistence_queue_depth")
+            .set(st.args.pending.load(Ordering::Acquire) as f64);
     }
 }
 
@@ -165,12 +199,25 @@ impl Actor for Persistence {
     type State = PersistenceState;
     type Arguments = PersistenceArgs;
 
-    async fn pre_start(&self, _me: ActorRef<Self::Msg>, args: PersistenceArgs) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        args: PersistenceArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
         let cap = args.config.max_batch;
-        Ok(PersistenceState { args, buffer: Vec::with_capacity(cap), flush_scheduled: false })
+        Ok(PersistenceState {
+            args,
+            buffer: Vec::with_capacity(cap),
+            flush_scheduled: false,
+        })
     }
 
-    async fn handle(&self, me: ActorRef<Self::Msg>, msg: PersistenceMsg, st: &mut PersistenceState) -> Result<(), ActorProcessingErr> {
+    async fn handle(
+        &self,
+        me: ActorRef<Self::Msg>,
+        msg: PersistenceMsg,
+        st: &mut PersistenceState,
+    ) -> Result<(), ActorProcessingErr> {
         match msg {
             PersistenceMsg::Store(job) => {
                 st.buffer.push(job);
@@ -190,7 +237,11 @@ impl Actor for Persistence {
         Ok(())
     }
 
-    async fn post_stop(&self, _me: ActorRef<Self::Msg>, st: &mut PersistenceState) -> Result<(), ActorProcessingErr> {
+    async fn post_stop(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        st: &mut PersistenceState,
+    ) -> Result<(), ActorProcessingErr> {
         // Whatever is still buffered is committed before the actor goes (shutdown or restart).
         Self::flush(st).await;
         Ok(())

@@ -35,7 +35,10 @@ pub struct PresenceView {
 
 impl PresenceView {
     pub fn is_online(&self, user: i64) -> bool {
-        self.online.read().unwrap_or_else(|e| e.into_inner()).contains_key(&user)
+        self.online
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&user)
     }
 
     /// Presence events a new session should see at once: the online users relevant to it.
@@ -76,11 +79,24 @@ pub struct PresenceArgs {
 }
 
 impl Presence {
-    fn announce(hub: &Hub, key: &PresenceKey, status: PresenceStatus, last_seen: Option<DateTime<Utc>>) {
-        let event = Arc::new(ServerEvent::Presence { user_id: Id(key.user_id), status, last_seen_at: last_seen });
+    fn announce(
+        hub: &Hub,
+        key: &PresenceKey,
+        status: PresenceStatus,
+        last_seen: Option<DateTime<Utc>>,
+    ) {
+        let event = Arc::new(ServerEvent::Presence {
+            user_id: Id(key.user_id),
+            status,
+            last_seen_at: last_seen,
+        });
         let routes: Vec<(i64, Vec<Topic>)> = match key.staff_of {
             Some(b) => vec![(b, vec![Topic::Staff(b), Topic::Watch(b)])],
-            None => key.watches.iter().map(|b| (*b, vec![Topic::Staff(*b)])).collect(),
+            None => key
+                .watches
+                .iter()
+                .map(|b| (*b, vec![Topic::Staff(*b)]))
+                .collect(),
         };
         for (business, topics) in routes {
             hub.publish(Envelope {
@@ -99,16 +115,28 @@ impl Actor for Presence {
     type State = PresenceArgs;
     type Arguments = PresenceArgs;
 
-    async fn pre_start(&self, _me: ActorRef<Self::Msg>, args: PresenceArgs) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        args: PresenceArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
         Ok(args)
     }
 
-    async fn handle(&self, _me: ActorRef<Self::Msg>, msg: PresenceMsg, st: &mut PresenceArgs) -> Result<(), ActorProcessingErr> {
+    async fn handle(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        msg: PresenceMsg,
+        st: &mut PresenceArgs,
+    ) -> Result<(), ActorProcessingErr> {
         match msg {
             PresenceMsg::Connected(key) => {
                 let first = {
                     let mut online = st.view.online.write().unwrap_or_else(|e| e.into_inner());
-                    let e = online.entry(key.user_id).or_insert(Entry { sessions: 0, key: key.clone() });
+                    let e = online.entry(key.user_id).or_insert(Entry {
+                        sessions: 0,
+                        key: key.clone(),
+                    });
                     e.sessions += 1;
                     // A later session may know more businesses (a conversation opened meanwhile).
                     e.key = key.clone();
@@ -136,8 +164,13 @@ impl Actor for Presence {
                 }
             }
         }
-        metrics::gauge!("chat_presence_online_users")
-            .set(st.view.online.read().unwrap_or_else(|e| e.into_inner()).len() as f64);
+        metrics::gauge!("chat_presence_online_users").set(
+            st.view
+                .online
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .len() as f64,
+        );
         Ok(())
     }
 }

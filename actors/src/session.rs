@@ -18,7 +18,11 @@ pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
 /// Applies one client frame for one session (implemented by the service layer).
 pub trait FrameHandler: Send + Sync + 'static {
-    fn handle<'a>(&'a self, session: &'a Arc<SessionHandle>, frame: ClientFrame) -> HandlerFuture<'a>;
+    fn handle<'a>(
+        &'a self,
+        session: &'a Arc<SessionHandle>,
+        frame: ClientFrame,
+    ) -> HandlerFuture<'a>;
 }
 
 pub enum SessionMsg {
@@ -37,11 +41,20 @@ impl Actor for SessionActor {
     type State = SessionArgs;
     type Arguments = SessionArgs;
 
-    async fn pre_start(&self, _me: ActorRef<Self::Msg>, args: SessionArgs) -> Result<Self::State, ActorProcessingErr> {
+    async fn pre_start(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        args: SessionArgs,
+    ) -> Result<Self::State, ActorProcessingErr> {
         Ok(args)
     }
 
-    async fn handle(&self, _me: ActorRef<Self::Msg>, msg: SessionMsg, st: &mut SessionArgs) -> Result<(), ActorProcessingErr> {
+    async fn handle(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        msg: SessionMsg,
+        st: &mut SessionArgs,
+    ) -> Result<(), ActorProcessingErr> {
         let SessionMsg::Frame(frame) = msg;
         st.handler.handle(&st.handle, frame).await;
         Ok(())
@@ -60,7 +73,12 @@ impl Actor for SessionSupervisor {
         Ok(())
     }
 
-    async fn handle_supervisor_evt(&self, _me: ActorRef<()>, evt: SupervisionEvent, _st: &mut ()) -> Result<(), ActorProcessingErr> {
+    async fn handle_supervisor_evt(
+        &self,
+        _me: ActorRef<()>,
+        evt: SupervisionEvent,
+        _st: &mut (),
+    ) -> Result<(), ActorProcessingErr> {
         if let SupervisionEvent::ActorFailed(cell, err) = evt {
             tracing::error!(actor = %cell.get_id(), error = %err, "session actor failed; closing its socket");
             metrics::counter!("chat_actor_failures_total", "actor" => "session").increment(1);
@@ -77,7 +95,16 @@ pub async fn spawn_session(
     handle: Arc<SessionHandle>,
     handler: Arc<dyn FrameHandler>,
 ) -> Result<ActorRef<SessionMsg>, ractor::SpawnErr> {
-    let (actor, join) = Actor::spawn_linked(None, SessionActor, SessionArgs { handle: handle.clone(), handler }, supervisor.clone()).await?;
+    let (actor, join) = Actor::spawn_linked(
+        None,
+        SessionActor,
+        SessionArgs {
+            handle: handle.clone(),
+            handler,
+        },
+        supervisor.clone(),
+    )
+    .await?;
     tokio::spawn(async move {
         // The transport stops the actor when the socket ends, so this close is a no-op then;
         // when the actor died first, it ends the socket that nothing serves any more.

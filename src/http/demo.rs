@@ -22,11 +22,25 @@ pub async fn route(st: &AppState, req: Request<Incoming>, segs: &[&str]) -> ApiR
         return Err(ApiError::not_found("no such route"));
     }
     match segs {
-        ["widget", file] => static_file(&st.config.widget_dir, "dist", file, "public, max-age=300, stale-while-revalidate=86400").await,
-        ["demo", ..] if !st.config.demo => Err(ApiError::not_found("the demo runs only with --demo")),
+        ["widget", file] => {
+            static_file(
+                &st.config.widget_dir,
+                "dist",
+                file,
+                "public, max-age=300, stale-while-revalidate=86400",
+            )
+            .await
+        }
+        ["demo", ..] if !st.config.demo => {
+            Err(ApiError::not_found("the demo runs only with --demo"))
+        }
         ["demo"] => static_file(&st.config.widget_dir, "demo", "index.html", "no-cache").await,
-        ["demo", "customer"] => static_file(&st.config.widget_dir, "demo", "customer.html", "no-cache").await,
-        ["demo", "agent"] => static_file(&st.config.widget_dir, "demo", "agent.html", "no-cache").await,
+        ["demo", "customer"] => {
+            static_file(&st.config.widget_dir, "demo", "customer.html", "no-cache").await
+        }
+        ["demo", "agent"] => {
+            static_file(&st.config.widget_dir, "demo", "agent.html", "no-cache").await
+        }
         ["demo", "session"] => session(st, &req),
         _ => Err(ApiError::not_found("no such route")),
     }
@@ -36,19 +50,43 @@ pub async fn route(st: &AppState, req: Request<Incoming>, segs: &[&str]) -> ApiR
 /// second demo customer).
 fn session(st: &AppState, req: &Request<Incoming>) -> ApiResult<Resp> {
     let who = match query_param(req, "as").as_deref() {
-        Some("agent") => Identity { user_id: Id(DEMO_AGENT), role: Role::Agent, business_id: Some(Id(DEMO_BUSINESS)), name: Some("Alice".into()) },
+        Some("agent") => Identity {
+            user_id: Id(DEMO_AGENT),
+            role: Role::Agent,
+            business_id: Some(Id(DEMO_BUSINESS)),
+            name: Some("Alice".into()),
+        },
         Some("customer") | None => {
             let user = match query_param(req, "user") {
-                Some(u) => u.parse::<Id>().ok().filter(|i| i.0 > 0 && i.0 < 1_000_000).ok_or_else(|| ApiError::bad_request("user must be a small id"))?,
+                Some(u) => u
+                    .parse::<Id>()
+                    .ok()
+                    .filter(|i| i.0 > 0 && i.0 < 1_000_000)
+                    .ok_or_else(|| ApiError::bad_request("user must be a small id"))?,
                 None => Id(DEMO_CUSTOMER),
             };
-            let name = query_param(req, "name").map(|n| n.chars().take(40).collect()).unwrap_or_else(|| "Casey".to_string());
-            Identity { user_id: user, role: Role::Customer, business_id: None, name: Some(name) }
+            let name = query_param(req, "name")
+                .map(|n| n.chars().take(40).collect())
+                .unwrap_or_else(|| "Casey".to_string());
+            Identity {
+                user_id: user,
+                role: Role::Customer,
+                business_id: None,
+                name: Some(name),
+            }
         }
         Some(_) => return Err(ApiError::bad_request("as must be customer or agent")),
     };
-    let token = st.service.auth.mint(&who, 12 * 3600).map_err(|_| ApiError::internal())?;
-    let host = req.headers().get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost:3000");
+    let token = st
+        .service
+        .auth
+        .mint(&who, 12 * 3600)
+        .map_err(|_| ApiError::internal())?;
+    let host = req
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost:3000");
     Ok(json(
         StatusCode::OK,
         &j!({
@@ -74,18 +112,27 @@ fn content_type(file: &str) -> &'static str {
 }
 
 async fn static_file(root: &str, dir: &str, file: &str, cache: &'static str) -> ApiResult<Resp> {
-    let safe = !file.is_empty() && file.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) && !file.starts_with('.');
+    let safe = !file.is_empty()
+        && file
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && !file.starts_with('.');
     if !safe {
         return Err(ApiError::not_found("no such file"));
     }
     let path = std::path::Path::new(root).join(dir).join(file);
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|_| ApiError::not_found(format!("{dir}/{file} not found; build the widget (npm run build in widget/)")))?;
+    let bytes = tokio::fs::read(&path).await.map_err(|_| {
+        ApiError::not_found(format!(
+            "{dir}/{file} not found; build the widget (npm run build in widget/)"
+        ))
+    })?;
     let mut r = Response::new(full(bytes));
     let h = r.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type(file)));
     h.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(r)
 }

@@ -21,8 +21,15 @@ pub fn query_param(req: &Request<Incoming>, name: &str) -> Option<String> {
 
 /// Bearer header first, then `access_token` (browsers cannot set headers on WS or EventSource).
 pub fn token(req: &Request<Incoming>) -> Option<String> {
-    if let Some(h) = req.headers().get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(t) = h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")) {
+    if let Some(h) = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        if let Some(t) = h
+            .strip_prefix("Bearer ")
+            .or_else(|| h.strip_prefix("bearer "))
+        {
             return Some(t.trim().to_string());
         }
     }
@@ -36,7 +43,9 @@ pub fn percent_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -75,7 +84,8 @@ pub async fn read_body(body: Incoming, limit: usize) -> ApiResult<Bytes> {
 
 pub async fn read_json<T: DeserializeOwned>(body: Incoming) -> ApiResult<T> {
     let bytes = read_body(body, MAX_JSON_BODY).await?;
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
 }
 
 #[cfg(test)]

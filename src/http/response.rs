@@ -27,8 +27,10 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Resp {
         Ok(bytes) => {
             let mut r = Response::new(full(bytes));
             *r.status_mut() = status;
-            r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            r.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut()
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
         Err(e) => {
@@ -46,7 +48,8 @@ pub struct Items<T: Serialize> {
 
 /// The protocol's error body with its HTTP status (and `Retry-After` for `rate_limited`).
 pub fn error(e: &ApiError) -> Resp {
-    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut r = json(status, &ServerEvent::Error(e.body(None)));
     if let Some(ms) = e.retry_after_ms {
         let secs = ms.div_ceil(1000).max(1);
@@ -70,7 +73,10 @@ pub fn cors(r: &mut Resp, origin: Option<&str>, request_origin: Option<&HeaderVa
     };
     let h = r.headers_mut();
     h.insert("access-control-allow-origin", allow);
-    h.insert("access-control-allow-methods", HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"));
+    h.insert(
+        "access-control-allow-methods",
+        HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE, OPTIONS"),
+    );
     h.insert(
         "access-control-allow-headers",
         HeaderValue::from_static("authorization, content-type, last-event-id, x-request-id"),

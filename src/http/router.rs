@@ -68,22 +68,33 @@ async fn api(st: &AppState, req: Request<Incoming>, m: &Method, segs: &[&str]) -
         (&Method::POST, ["conversations"]) => conversations::open(st, req).await,
         (&Method::GET, ["conversations"]) => conversations::list(st, req).await,
         (&Method::GET, ["conversations", c]) => conversations::get(st, req, id(c)?).await,
-        (&Method::GET, ["conversations", c, "messages"]) => messages::history(st, req, id(c)?).await,
+        (&Method::GET, ["conversations", c, "messages"]) => {
+            messages::history(st, req, id(c)?).await
+        }
         (&Method::POST, ["conversations", c, "messages"]) => messages::send(st, req, id(c)?).await,
         (&Method::POST, ["conversations", c, "read"]) => conversations::read(st, req, id(c)?).await,
-        (&Method::POST, ["conversations", c, "typing"]) => conversations::typing(st, req, id(c)?).await,
-        (&Method::POST, ["conversations", c, "attachments"]) => attachments::upload(st, req, id(c)?).await,
+        (&Method::POST, ["conversations", c, "typing"]) => {
+            conversations::typing(st, req, id(c)?).await
+        }
+        (&Method::POST, ["conversations", c, "attachments"]) => {
+            attachments::upload(st, req, id(c)?).await
+        }
         (&Method::GET, ["attachments", a]) => attachments::download(st, req, id(a)?).await,
         (&Method::PATCH, ["messages", i]) => messages::edit(st, req, id(i)?).await,
         (&Method::DELETE, ["messages", i]) => messages::delete(st, req, id(i)?).await,
-        (&Method::PUT, ["messages", i, "reactions", e]) => messages::react(st, req, id(i)?, e, true).await,
-        (&Method::DELETE, ["messages", i, "reactions", e]) => messages::react(st, req, id(i)?, e, false).await,
+        (&Method::PUT, ["messages", i, "reactions", e]) => {
+            messages::react(st, req, id(i)?, e, true).await
+        }
+        (&Method::DELETE, ["messages", i, "reactions", e]) => {
+            messages::react(st, req, id(i)?, e, false).await
+        }
         (&Method::GET, ["businesses", b, "community"]) => community::get(st, req, id(b)?).await,
-        (&Method::PUT, ["businesses", b, "community", "subscription"]) => community::subscription(st, req, id(b)?, true).await,
+        (&Method::PUT, ["businesses", b, "community", "subscription"]) => {
+            community::subscription(st, req, id(b)?, true).await
+        }
         (&Method::DELETE, ["businesses", b, "community", "subscription"]) => {
             community::subscription(st, req, id(b)?, false).await
         }
         _ => Err(ApiError::not_found("no such route")),
     }
 }
-

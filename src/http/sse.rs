@@ -60,15 +60,27 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     // Register first, replay second: anything committed between the two arrives live, so the
     // replay cannot leave a hole (at worst a message comes twice and the client dedupes by id).
     let (live, outbound, snapshot) = st.service.open_session(&who, "sse").await?;
-    let cursor = last_event_id.as_deref().and_then(Cursor::decode).unwrap_or_else(|| Cursor::new(Utc::now()));
+    let cursor = last_event_id
+        .as_deref()
+        .and_then(Cursor::decode)
+        .unwrap_or_else(|| Cursor::new(Utc::now()));
     let mut first: VecDeque<ServerEvent> = snapshot.into();
     if last_event_id.is_some() {
         let since = cursor.since - chrono::Duration::seconds(REPLAY_MARGIN_SECS);
-        let missed: Vec<Message> =
-            servihub_actors::store::messages::visible_since(&st.service.pool, who.user_id, who.business_id.filter(|_| who.is_staff()), since, MAX_REPLAY)
-                .await?;
+        let missed: Vec<Message> = servihub_actors::store::messages::visible_since(
+            &st.service.pool,
+            who.user_id,
+            who.business_id.filter(|_| who.is_staff()),
+            since,
+            MAX_REPLAY,
+        )
+        .await?;
         for message in missed {
-            let seen = cursor.last.get(&message.conversation_id.0).copied().unwrap_or(0);
+            let seen = cursor
+                .last
+                .get(&message.conversation_id.0)
+                .copied()
+                .unwrap_or(0);
             if message.id.0 > seen {
                 first.push_back(ServerEvent::MessageNew { message });
             }
@@ -86,7 +98,10 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
                 }
                 if let Some(ev) = first.pop_front() {
                     let bytes = frame(&ev, &mut cursor).unwrap_or_default();
-                    return Some((Ok::<_, Infallible>(Frame::data(bytes)), (outbound, cursor, first, live, true)));
+                    return Some((
+                        Ok::<_, Infallible>(Frame::data(bytes)),
+                        (outbound, cursor, first, live, true),
+                    ));
                 }
                 let bytes = tokio::select! {
                     item = outbound.rx.recv() => match item {
@@ -97,7 +112,10 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
                     _ = shutdown.changed() => return None,
                     _ = tokio::time::sleep(HEARTBEAT) => Bytes::from_static(b": keep-alive\n\n"),
                 };
-                Some((Ok(Frame::data(bytes)), (outbound, cursor, first, live, true)))
+                Some((
+                    Ok(Frame::data(bytes)),
+                    (outbound, cursor, first, live, true),
+                ))
             }
         },
     );

@@ -10,13 +10,16 @@ use crate::realtime::codec::{encode, Codec, Encoded};
 use crate::realtime::frames::Frames;
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL, UPGRADE};
+use hyper::header::{
+    HeaderValue, CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL,
+    UPGRADE,
+};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use servihub_actors::hub::SessionHandle;
-use std::sync::atomic::{AtomicU64, Ordering};
 use servihub_actors::protocol::{ErrorCode, Hello, ServerEvent};
 use servihub_actors::session::{spawn_session, SessionMsg};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
@@ -45,9 +48,16 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let (true, Some(key)) = (is_upgrade, key) else {
         return Err(ApiError::bad_request("expected a WebSocket upgrade"));
     };
-    let offer = req.headers().get(SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let codec = Codec::negotiate(offer.as_deref())
-        .ok_or_else(|| ApiError::bad_request("unsupported subprotocol; use servihub.v1.json or servihub.v1.msgpack"))?;
+    let offer = req
+        .headers()
+        .get(SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let codec = Codec::negotiate(offer.as_deref()).ok_or_else(|| {
+        ApiError::bad_request(
+            "unsupported subprotocol; use servihub.v1.json or servihub.v1.msgpack",
+        )
+    })?;
 
     let service = st.service.clone();
     let sessions = st.sessions.clone();
@@ -63,7 +73,9 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_MESSAGE_BYTES));
-        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+        let ws =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
+                .await;
         run(ws, service, sessions, shutdown, who, codec).await;
     });
 
@@ -76,7 +88,10 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         h.insert(SEC_WEBSOCKET_ACCEPT, v);
     }
     if offer.is_some() {
-        h.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static(codec.name()));
+        h.insert(
+            SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static(codec.name()),
+        );
     }
     Ok(r)
 }
@@ -101,7 +116,10 @@ async fn run(
     };
     let handle = outbound.handle.clone();
     tracing::Span::current().record("session_id", handle.id);
-    let frames = Arc::new(Frames { service: service.clone(), who: who.clone() });
+    let frames = Arc::new(Frames {
+        service: service.clone(),
+        who: who.clone(),
+    });
     let Ok(actor) = spawn_session(&sessions, handle.clone(), frames).await else {
         return;
     };
@@ -122,7 +140,13 @@ async fn run(
         }
     }
     let pongs = Arc::new(AtomicU64::new(0));
-    let mut reader = tokio::spawn(read_frames(stream, codec, handle.clone(), actor.clone(), pongs.clone()));
+    let mut reader = tokio::spawn(read_frames(
+        stream,
+        codec,
+        handle.clone(),
+        actor.clone(),
+        pongs.clone(),
+    ));
 
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let (mut unanswered, mut last_pongs) = (0u32, 0u64);
@@ -152,8 +176,15 @@ async fn run(
         }
     };
     if close_code != 0 {
-        let frame = CloseFrame { code: CloseCode::from(close_code), reason: close_reason(close_code).into() };
-        let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(WsMessage::Close(Some(frame)))).await;
+        let frame = CloseFrame {
+            code: CloseCode::from(close_code),
+            reason: close_reason(close_code).into(),
+        };
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            sink.send(WsMessage::Close(Some(frame))),
+        )
+        .await;
     }
     reader.abort();
     actor.stop(None);
@@ -196,7 +227,13 @@ async fn read_frames(
             Err(e) => {
                 bad += 1;
                 metrics::counter!("chat_bad_frames_total").increment(1);
-                handle.reply(ServerEvent::error(ErrorCode::BadRequest, e.to_string(), None)).await;
+                handle
+                    .reply(ServerEvent::error(
+                        ErrorCode::BadRequest,
+                        e.to_string(),
+                        None,
+                    ))
+                    .await;
                 if bad >= MAX_BAD_FRAMES {
                     handle.close(CLOSE_POLICY);
                     break;

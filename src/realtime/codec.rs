@@ -25,7 +25,9 @@ pub enum DecodeError {
 impl Codec {
     /// The subprotocol to speak, from the client's offer (JSON when none is offered).
     pub fn negotiate(offer: Option<&str>) -> Option<Codec> {
-        let Some(offer) = offer else { return Some(Codec::Json) };
+        let Some(offer) = offer else {
+            return Some(Codec::Json);
+        };
         let offered: Vec<&str> = offer.split(',').map(str::trim).collect();
         if offered.contains(&JSON_PROTOCOL) {
             Some(Codec::Json)
@@ -45,14 +47,18 @@ impl Codec {
 
     pub fn decode_text(self, text: &str) -> Result<ClientFrame, DecodeError> {
         match self {
-            Codec::Json => serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string())),
+            Codec::Json => {
+                serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))
+            }
             Codec::MsgPack => Err(DecodeError::TextOnMsgpack),
         }
     }
 
     pub fn decode_binary(self, bytes: &[u8]) -> Result<ClientFrame, DecodeError> {
         match self {
-            Codec::MsgPack => rmp_serde::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string())),
+            Codec::MsgPack => {
+                rmp_serde::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))
+            }
             Codec::Json => Err(DecodeError::BinaryOnJson),
         }
     }
@@ -66,8 +72,12 @@ pub enum Encoded {
 
 pub fn encode(codec: Codec, event: &ServerEvent) -> Option<Encoded> {
     let r = match codec {
-        Codec::Json => serde_json::to_string(event).map(Encoded::Text).map_err(|e| e.to_string()),
-        Codec::MsgPack => rmp_serde::to_vec_named(event).map(Encoded::Binary).map_err(|e| e.to_string()),
+        Codec::Json => serde_json::to_string(event)
+            .map(Encoded::Text)
+            .map_err(|e| e.to_string()),
+        Codec::MsgPack => rmp_serde::to_vec_named(event)
+            .map(Encoded::Binary)
+            .map_err(|e| e.to_string()),
     };
     match r {
         Ok(e) => Some(e),
@@ -85,12 +95,30 @@ mod tests {
     #[test]
     fn negotiates_and_refuses_the_wrong_frame_kind() {
         assert_eq!(Codec::negotiate(None), Some(Codec::Json));
-        assert_eq!(Codec::negotiate(Some("servihub.v1.msgpack")), Some(Codec::MsgPack));
-        assert_eq!(Codec::negotiate(Some("x, servihub.v1.json")), Some(Codec::Json));
+        assert_eq!(
+            Codec::negotiate(Some("servihub.v1.msgpack")),
+            Some(Codec::MsgPack)
+        );
+        assert_eq!(
+            Codec::negotiate(Some("x, servihub.v1.json")),
+            Some(Codec::Json)
+        );
         assert_eq!(Codec::negotiate(Some("graphql-ws")), None);
-        assert_eq!(Codec::MsgPack.decode_text("{}"), Err(DecodeError::TextOnMsgpack));
-        assert_eq!(Codec::Json.decode_binary(b"\x80"), Err(DecodeError::BinaryOnJson));
-        assert!(matches!(Codec::Json.decode_text("{\"type\":\"nope\"}"), Err(DecodeError::Malformed(_))));
-        assert_eq!(Codec::Json.decode_text("{\"type\":\"ping\"}"), Ok(ClientFrame::Ping));
+        assert_eq!(
+            Codec::MsgPack.decode_text("{}"),
+            Err(DecodeError::TextOnMsgpack)
+        );
+        assert_eq!(
+            Codec::Json.decode_binary(b"\x80"),
+            Err(DecodeError::BinaryOnJson)
+        );
+        assert!(matches!(
+            Codec::Json.decode_text("{\"type\":\"nope\"}"),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert_eq!(
+            Codec::Json.decode_text("{\"type\":\"ping\"}"),
+            Ok(ClientFrame::Ping)
+        );
     }
 }

@@ -22,7 +22,11 @@ pub struct Cursor {
 
 impl Cursor {
     pub fn new(since: DateTime<Utc>) -> Self {
-        Cursor { since, last: BTreeMap::new(), order: Vec::new() }
+        Cursor {
+            since,
+            last: BTreeMap::new(),
+            order: Vec::new(),
+        }
     }
 
     pub fn advance(&mut self, conv: i64, id: i64) {
@@ -38,7 +42,11 @@ impl Cursor {
 
     /// `v1.<since ms>.<conv>-<id>_<conv>-<id>…`
     pub fn encode(&self) -> String {
-        let entries: Vec<String> = self.order.iter().filter_map(|c| self.last.get(c).map(|i| format!("{c}-{i}"))).collect();
+        let entries: Vec<String> = self
+            .order
+            .iter()
+            .filter_map(|c| self.last.get(c).map(|i| format!("{c}-{i}")))
+            .collect();
         format!("v1.{}.{}", self.since.timestamp_millis(), entries.join("_"))
     }
 
@@ -47,9 +55,16 @@ impl Cursor {
         if parts.next()? != "v1" {
             return None;
         }
-        let since = Utc.timestamp_millis_opt(parts.next()?.parse().ok()?).single()?;
+        let since = Utc
+            .timestamp_millis_opt(parts.next()?.parse().ok()?)
+            .single()?;
         let mut cursor = Cursor::new(since);
-        for entry in parts.next().unwrap_or("").split('_').filter(|e| !e.is_empty()) {
+        for entry in parts
+            .next()
+            .unwrap_or("")
+            .split('_')
+            .filter(|e| !e.is_empty())
+        {
             let (c, i) = entry.split_once('-')?;
             cursor.advance(c.parse().ok()?, i.parse().ok()?);
         }

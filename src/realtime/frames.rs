@@ -16,7 +16,11 @@ pub struct Frames {
 }
 
 impl FrameHandler for Frames {
-    fn handle<'a>(&'a self, session: &'a Arc<SessionHandle>, frame: ClientFrame) -> HandlerFuture<'a> {
+    fn handle<'a>(
+        &'a self,
+        session: &'a Arc<SessionHandle>,
+        frame: ClientFrame,
+    ) -> HandlerFuture<'a> {
         Box::pin(async move {
             let reference = frame.reference();
             if let Err(e) = self.apply(session, frame).await {
@@ -27,30 +31,55 @@ impl FrameHandler for Frames {
 }
 
 impl Frames {
-    async fn apply(&self, session: &Arc<SessionHandle>, frame: ClientFrame) -> Result<(), ApiError> {
+    async fn apply(
+        &self,
+        session: &Arc<SessionHandle>,
+        frame: ClientFrame,
+    ) -> Result<(), ApiError> {
         let (svc, who) = (&self.service, &self.who);
         match frame {
-            ClientFrame::MessageSend { conversation_id, client_id, body, content_type, attachment_ids } => {
+            ClientFrame::MessageSend {
+                conversation_id,
+                client_id,
+                body,
+                content_type,
+                attachment_ids,
+            } => {
                 let input = SendInput {
                     client_id: Some(client_id.clone()),
                     body,
                     content_type,
                     attachment_ids: attachment_ids.unwrap_or_default(),
                 };
-                let (message, _) = svc.send(who, conversation_id, input, Some(session.id)).await?;
-                session.reply(ServerEvent::MessageAck { client_id, message }).await;
+                let (message, _) = svc
+                    .send(who, conversation_id, input, Some(session.id))
+                    .await?;
+                session
+                    .reply(ServerEvent::MessageAck { client_id, message })
+                    .await;
             }
-            ClientFrame::MessageEdit { message_id, body, .. } => {
+            ClientFrame::MessageEdit {
+                message_id, body, ..
+            } => {
                 svc.edit(who, message_id, &body).await?;
             }
             ClientFrame::MessageDelete { message_id, .. } => {
                 svc.delete(who, message_id).await?;
             }
-            ClientFrame::Typing { conversation_id, is_typing } => svc.typing(who, conversation_id, is_typing).await?,
-            ClientFrame::Read { conversation_id, message_id } => {
+            ClientFrame::Typing {
+                conversation_id,
+                is_typing,
+            } => svc.typing(who, conversation_id, is_typing).await?,
+            ClientFrame::Read {
+                conversation_id,
+                message_id,
+            } => {
                 svc.mark_read(who, conversation_id, message_id).await?;
             }
-            ClientFrame::Resume { conversation_id, after_id } => self.resume(session, conversation_id, after_id).await?,
+            ClientFrame::Resume {
+                conversation_id,
+                after_id,
+            } => self.resume(session, conversation_id, after_id).await?,
             ClientFrame::Ping => {
                 session.reply(ServerEvent::Pong).await;
             }
@@ -60,7 +89,12 @@ impl Frames {
 
     /// Replays every stored message after `after`, page by page, then `resume.done`. Pages wait
     /// for room in the session's queue, so a long gap is streamed, not dropped.
-    async fn resume(&self, session: &Arc<SessionHandle>, conv: Id, mut after: Id) -> Result<(), ApiError> {
+    async fn resume(
+        &self,
+        session: &Arc<SessionHandle>,
+        conv: Id,
+        mut after: Id,
+    ) -> Result<(), ApiError> {
         loop {
             let page = self.service.resume_page(&self.who, conv, after).await?;
             let full = page.len() as i64 == MAX_PAGE;
@@ -74,7 +108,12 @@ impl Frames {
                 break;
             }
         }
-        session.reply(ServerEvent::ResumeDone { conversation_id: conv, last_id: after }).await;
+        session
+            .reply(ServerEvent::ResumeDone {
+                conversation_id: conv,
+                last_id: after,
+            })
+            .await;
         Ok(())
     }
 }

@@ -22,12 +22,16 @@ impl Service {
             return Ok(info);
         }
         if info.kind == ConversationType::Community {
-            let (subscribed, _) = store::conversations::subscription(&self.pool, Id(info.business_id), who.user_id).await?;
+            let (subscribed, _) =
+                store::conversations::subscription(&self.pool, Id(info.business_id), who.user_id)
+                    .await?;
             if subscribed {
                 return Ok(info);
             }
         }
-        Err(ApiError::forbidden("not a participant of this conversation"))
+        Err(ApiError::forbidden(
+            "not a participant of this conversation",
+        ))
     }
 
     /// The conversation when `who` may post into it: staff only in a community.

@@ -32,7 +32,10 @@ impl Service {
             return Err(ApiError::bad_request("empty upload"));
         }
         if bytes.len() > MAX_UPLOAD_BYTES {
-            return Err(ApiError::new(servihub_actors::protocol::ErrorCode::PayloadTooLarge, "upload over 10 MiB"));
+            return Err(ApiError::new(
+                servihub_actors::protocol::ErrorCode::PayloadTooLarge,
+                "upload over 10 MiB",
+            ));
         }
         let mime = sniff(bytes);
         let (width, height) = if mime.starts_with("image/") {
@@ -45,7 +48,14 @@ impl Service {
         };
         let row = store::attachments::insert(
             &self.pool,
-            NewAttachment { conversation: conv, uploader: who.user_id, mime_type: &mime, width, height, data: bytes },
+            NewAttachment {
+                conversation: conv,
+                uploader: who.user_id,
+                mime_type: &mime,
+                width,
+                height,
+                data: bytes,
+            },
         )
         .await?;
         metrics::counter!("chat_uploads_total").increment(1);
@@ -56,12 +66,17 @@ impl Service {
         let row = store::attachments::get(&self.pool, id)
             .await?
             .ok_or_else(|| ApiError::not_found("attachment not found"))?;
-        let conv = row.conversation_id.ok_or_else(|| ApiError::not_found("attachment not found"))?;
+        let conv = row
+            .conversation_id
+            .ok_or_else(|| ApiError::not_found("attachment not found"))?;
         self.readable(who, Id(conv)).await?;
         let data = store::attachments::data(&self.pool, id)
             .await?
             .ok_or_else(|| ApiError::not_found("attachment not found"))?;
-        Ok(Download { mime_type: row.mime_type, data })
+        Ok(Download {
+            mime_type: row.mime_type,
+            data,
+        })
     }
 }
 
@@ -73,6 +88,9 @@ mod tests {
     fn sniffs_from_bytes() {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
         assert_eq!(sniff(b"hello"), "text/plain");
-        assert_eq!(sniff(&[0xff, 0xfe, 0x00, 0x01, 0x80]), "application/octet-stream");
+        assert_eq!(
+            sniff(&[0xff, 0xfe, 0x00, 0x01, 0x80]),
+            "application/octet-stream"
+        );
     }
 }

@@ -8,7 +8,10 @@ use servihub_actors::store::{self};
 impl Service {
     /// A business's community channel as the caller sees it.
     pub async fn community(&self, who: &Identity, business: Id) -> ApiResult<Community> {
-        if store::users::business_name(&self.pool, business).await?.is_none() {
+        if store::users::business_name(&self.pool, business)
+            .await?
+            .is_none()
+        {
             return Err(ApiError::not_found("business not found"));
         }
         if who.is_staff() && !who.staffs(business.0) {
@@ -16,16 +19,27 @@ impl Service {
         }
         let conv = store::conversations::community(&self.pool, business).await?;
         let conversation = self.conversation_for(who, conv).await?;
-        let (subscribed, subscriber_count) = store::conversations::subscription(&self.pool, business, who.user_id).await?;
-        Ok(Community { business_id: business, conversation, subscribed, subscriber_count })
+        let (subscribed, subscriber_count) =
+            store::conversations::subscription(&self.pool, business, who.user_id).await?;
+        Ok(Community {
+            business_id: business,
+            conversation,
+            subscribed,
+            subscriber_count,
+        })
     }
 
     /// Opt in or out. Live sessions start or stop receiving announcements at once.
     pub async fn set_subscription(&self, who: &Identity, business: Id, on: bool) -> ApiResult<()> {
         if who.is_staff() {
-            return Err(ApiError::bad_request("staff see their community in the inbox; only customers subscribe"));
+            return Err(ApiError::bad_request(
+                "staff see their community in the inbox; only customers subscribe",
+            ));
         }
-        if store::users::business_name(&self.pool, business).await?.is_none() {
+        if store::users::business_name(&self.pool, business)
+            .await?
+            .is_none()
+        {
             return Err(ApiError::not_found("business not found"));
         }
         store::conversations::community(&self.pool, business).await?;

@@ -14,7 +14,10 @@ const LIST_LIMIT: i64 = 200;
 
 impl Service {
     /// Assembles wire conversations: participants and last messages in two queries for the list.
-    pub(crate) async fn to_wire(&self, listed: Vec<ListedConversation>) -> ApiResult<Vec<Conversation>> {
+    pub(crate) async fn to_wire(
+        &self,
+        listed: Vec<ListedConversation>,
+    ) -> ApiResult<Vec<Conversation>> {
         let ids: Vec<i64> = listed.iter().map(|l| l.row.id).collect();
         let mut participants = store::conversations::participants(&self.pool, &ids).await?;
         let last_ids: Vec<i64> = listed.iter().filter_map(|l| l.last_message_id).collect();
@@ -39,22 +42,39 @@ impl Service {
             .collect())
     }
 
-    pub(crate) async fn conversation_for(&self, who: &Identity, conv: Id) -> ApiResult<Conversation> {
+    pub(crate) async fn conversation_for(
+        &self,
+        who: &Identity,
+        conv: Id,
+    ) -> ApiResult<Conversation> {
         let listed = store::conversations::listed(&self.pool, conv, who.user_id)
             .await?
             .ok_or_else(|| ApiError::not_found("conversation not found"))?;
-        self.to_wire(vec![listed]).await?.pop().ok_or_else(ApiError::internal)
+        self.to_wire(vec![listed])
+            .await?
+            .pop()
+            .ok_or_else(ApiError::internal)
     }
 
     /// Load-or-create the caller's DIRECT conversation with a business. True when created.
-    pub async fn open_direct(&self, who: &Identity, business: Id) -> ApiResult<(Conversation, bool)> {
+    pub async fn open_direct(
+        &self,
+        who: &Identity,
+        business: Id,
+    ) -> ApiResult<(Conversation, bool)> {
         if who.is_staff() {
-            return Err(ApiError::forbidden("only customers open conversations with a business"));
+            return Err(ApiError::forbidden(
+                "only customers open conversations with a business",
+            ));
         }
-        if store::users::business_name(&self.pool, business).await?.is_none() {
+        if store::users::business_name(&self.pool, business)
+            .await?
+            .is_none()
+        {
             return Err(ApiError::not_found("business not found"));
         }
-        let (id, created) = store::conversations::load_or_create_direct(&self.pool, business, who.user_id).await?;
+        let (id, created) =
+            store::conversations::load_or_create_direct(&self.pool, business, who.user_id).await?;
         let conversation = self.conversation_for(who, id).await?;
         if created {
             // The customer's live sessions now talk with this business: they see its staff's
@@ -69,7 +89,9 @@ impl Service {
                 topics: vec![Topic::Staff(business.0)],
                 except_session: None,
                 except_user: None,
-                event: Arc::new(ServerEvent::ConversationNew { conversation: for_staff }),
+                event: Arc::new(ServerEvent::ConversationNew {
+                    conversation: for_staff,
+                }),
             });
         }
         Ok((conversation, created))
@@ -78,8 +100,13 @@ impl Service {
     /// The caller's conversations (staff: the business inbox), newest activity first.
     pub async fn list_conversations(&self, who: &Identity) -> ApiResult<Vec<Conversation>> {
         let listed = match who.business_id {
-            Some(b) if who.is_staff() => store::conversations::list_for_business(&self.pool, b, who.user_id, LIST_LIMIT).await?,
-            _ => store::conversations::list_for_customer(&self.pool, who.user_id, LIST_LIMIT).await?,
+            Some(b) if who.is_staff() => {
+                store::conversations::list_for_business(&self.pool, b, who.user_id, LIST_LIMIT)
+                    .await?
+            }
+            _ => {
+                store::conversations::list_for_customer(&self.pool, who.user_id, LIST_LIMIT).await?
+            }
         };
         self.to_wire(listed).await
     }
@@ -94,11 +121,24 @@ impl Service {
         self.readable(who, conv).await?;
         match store::messages::get(&self.pool, message).await? {
             Some(m) if m.conversation_id == conv => {}
-            _ => return Err(ApiError::not_found("message not found in this conversation")),
+            _ => {
+                return Err(ApiError::not_found(
+                    "message not found in this conversation",
+                ))
+            }
         }
-        let unread = store::conversations::mark_read(&self.pool, conv, who.user_id, who.role, message).await?;
+        let unread =
+            store::conversations::mark_read(&self.pool, conv, who.user_id, who.role, message)
+                .await?;
         self.conversations
-            .tell(conv, ConversationMsg::Read { user: who.user_id.0, message_id: message, unread })
+            .tell(
+                conv,
+                ConversationMsg::Read {
+                    user: who.user_id.0,
+                    message_id: message,
+                    unread,
+                },
+            )
             .await?;
         Ok(unread)
     }
@@ -106,7 +146,14 @@ impl Service {
     pub async fn typing(&self, who: &Identity, conv: Id, is_typing: bool) -> ApiResult<()> {
         self.writable(who, conv).await?;
         self.conversations
-            .tell(conv, ConversationMsg::Typing { user: who.user_id.0, name: who.name.clone(), is_typing })
+            .tell(
+                conv,
+                ConversationMsg::Typing {
+                    user: who.user_id.0,
+                    name: who.name.clone(),
+                    is_typing,
+                },
+            )
             .await?;
         Ok(())
     }

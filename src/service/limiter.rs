@@ -26,7 +26,11 @@ const SWEEP_AT: usize = 50_000;
 
 impl LocalLimiter {
     pub fn new(limit: u32, window: Duration) -> Self {
-        LocalLimiter { limit: limit as usize, window, users: Mutex::new(HashMap::new()) }
+        LocalLimiter {
+            limit: limit as usize,
+            window,
+            users: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn check_at(&self, user: i64, now: Instant) -> Result<(), u64> {
@@ -36,7 +40,10 @@ impl LocalLimiter {
             users.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
         }
         let q = users.entry(user).or_default();
-        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
             q.pop_front();
         }
         if q.len() >= self.limit {
@@ -70,6 +77,9 @@ mod tests {
         let wait = l.check_at(1, t0 + Duration::from_millis(300)).unwrap_err();
         assert!(wait > 4000 && wait <= 5000, "{wait}");
         assert!(l.check_at(2, t0).is_ok(), "users are counted apart");
-        assert!(l.check_at(1, t0 + Duration::from_millis(5001)).is_ok(), "the window slides");
+        assert!(
+            l.check_at(1, t0 + Duration::from_millis(5001)).is_ok(),
+            "the window slides"
+        );
     }
 }

@@ -37,16 +37,26 @@ fn content_type_of(mime: &str) -> ContentType {
 fn clean_body(body: &str) -> ApiResult<String> {
     let body = sanitize(body);
     if body.chars().count() > MAX_BODY_CHARS {
-        return Err(ApiError::bad_request(format!("body is longer than {MAX_BODY_CHARS} characters")));
+        return Err(ApiError::bad_request(format!(
+            "body is longer than {MAX_BODY_CHARS} characters"
+        )));
     }
     Ok(body)
 }
 
 impl Service {
-    pub async fn history(&self, who: &Identity, conv: Id, page: Page, limit: Option<i64>) -> ApiResult<Vec<Message>> {
+    pub async fn history(
+        &self,
+        who: &Identity,
+        conv: Id,
+        page: Page,
+        limit: Option<i64>,
+    ) -> ApiResult<Vec<Message>> {
         let limit = limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ApiError::bad_request(format!("limit must be between 1 and {MAX_PAGE}")));
+            return Err(ApiError::bad_request(format!(
+                "limit must be between 1 and {MAX_PAGE}"
+            )));
         }
         self.readable(who, conv).await?;
         Ok(store::messages::history(&self.pool, conv, page, limit).await?)
@@ -54,30 +64,49 @@ impl Service {
 
     /// Stores a message and fans it out. Returns the message and whether this call created it
     /// (false: the clientId was used before and the first message comes back).
-    pub async fn send(&self, who: &Identity, conv: Id, input: SendInput, origin: Option<SessionId>) -> ApiResult<(Message, bool)> {
+    pub async fn send(
+        &self,
+        who: &Identity,
+        conv: Id,
+        input: SendInput,
+        origin: Option<SessionId>,
+    ) -> ApiResult<(Message, bool)> {
         let info = self.writable(who, conv).await?;
         let client_id = match input.client_id {
             Some(c) if c.is_empty() || c.len() > MAX_CLIENT_ID => {
-                return Err(ApiError::bad_request(format!("clientId must be 1 to {MAX_CLIENT_ID} characters")))
+                return Err(ApiError::bad_request(format!(
+                    "clientId must be 1 to {MAX_CLIENT_ID} characters"
+                )))
             }
             Some(c) => c,
             None => uuid::Uuid::new_v4().to_string(),
         };
-        if let Some(first) = store::messages::by_client_id(&self.pool, who.user_id, &client_id).await? {
+        if let Some(first) =
+            store::messages::by_client_id(&self.pool, who.user_id, &client_id).await?
+        {
             // A retry of a stored send: the first message, not a duplicate (and not rate counted).
             return Ok((first, false));
         }
-        self.limiter.check(who.user_id.0).await.map_err(ApiError::rate_limited)?;
+        self.limiter
+            .check(who.user_id.0)
+            .await
+            .map_err(ApiError::rate_limited)?;
         let body = clean_body(&input.body)?;
         let mut content_type = input.content_type.unwrap_or_default();
         let attachment_ids: Vec<i64> = input.attachment_ids.iter().map(|i| i.0).collect();
         if attachment_ids.len() > MAX_ATTACHMENTS {
-            return Err(ApiError::bad_request(format!("at most {MAX_ATTACHMENTS} attachments")));
+            return Err(ApiError::bad_request(format!(
+                "at most {MAX_ATTACHMENTS} attachments"
+            )));
         }
         if !attachment_ids.is_empty() {
-            let found = store::attachments::unattached(&self.pool, &attachment_ids, who.user_id, conv).await?;
+            let found =
+                store::attachments::unattached(&self.pool, &attachment_ids, who.user_id, conv)
+                    .await?;
             if found.len() != attachment_ids.len() {
-                return Err(ApiError::bad_request("attachmentIds must be your unused uploads to this conversation"));
+                return Err(ApiError::bad_request(
+                    "attachmentIds must be your unused uploads to this conversation",
+                ));
             }
             if input.content_type.is_none() {
                 content_type = content_type_of(&found[0].mime_type);
@@ -87,15 +116,23 @@ impl Service {
         }
         if who.is_staff() && !info.participants.contains_key(&who.user_id.0) {
             // Staff join a room by replying: they get a read cursor and the customer sees who answered.
-            store::conversations::ensure_participant(&self.pool, conv, who.user_id, who.role).await?;
-            let _ = self.conversations.tell(conv, ConversationMsg::Joined(who.user_id.0, who.role)).await;
+            store::conversations::ensure_participant(&self.pool, conv, who.user_id, who.role)
+                .await?;
+            let _ = self
+                .conversations
+                .tell(conv, ConversationMsg::Joined(who.user_id.0, who.role))
+                .await;
         }
         let notify = if info.kind == ConversationType::Community {
             Vec::new()
         } else {
             info.participants
                 .iter()
-                .filter(|(u, role)| **role == Role::Customer && **u != who.user_id.0 && !self.presence_view.is_online(**u))
+                .filter(|(u, role)| {
+                    **role == Role::Customer
+                        && **u != who.user_id.0
+                        && !self.presence_view.is_online(**u)
+                })
                 .map(|(u, _)| Id(*u))
                 .collect()
         };
@@ -128,7 +165,9 @@ impl Service {
     }
 
     async fn changed(&self, conv: Id, event: ServerEvent) -> ApiResult<()> {
-        self.conversations.tell(conv, ConversationMsg::Changed(Arc::new(event))).await?;
+        self.conversations
+            .tell(conv, ConversationMsg::Changed(Arc::new(event)))
+            .await?;
         Ok(())
     }
 
@@ -142,8 +181,16 @@ impl Service {
             return Err(ApiError::bad_request("body is empty"));
         }
         store::messages::edit(&self.pool, id, &body).await?;
-        let updated = store::messages::get(&self.pool, id).await?.ok_or_else(ApiError::internal)?;
-        self.changed(m.conversation_id, ServerEvent::MessageUpdated { message: updated.clone() }).await?;
+        let updated = store::messages::get(&self.pool, id)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        self.changed(
+            m.conversation_id,
+            ServerEvent::MessageUpdated {
+                message: updated.clone(),
+            },
+        )
+        .await?;
         Ok(updated)
     }
 
@@ -152,28 +199,57 @@ impl Service {
         let info = self.conversations.info(m.conversation_id).await?;
         let owner = who.role == Role::Owner && who.staffs(info.business_id);
         if m.sender_id != who.user_id && !owner {
-            return Err(ApiError::forbidden("only the sender (or the business owner) deletes a message"));
+            return Err(ApiError::forbidden(
+                "only the sender (or the business owner) deletes a message",
+            ));
         }
         store::messages::soft_delete(&self.pool, id).await?;
-        let deleted = store::messages::get(&self.pool, id).await?.ok_or_else(ApiError::internal)?;
-        self.changed(m.conversation_id, ServerEvent::MessageDeleted { message: deleted.clone() }).await?;
+        let deleted = store::messages::get(&self.pool, id)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        self.changed(
+            m.conversation_id,
+            ServerEvent::MessageDeleted {
+                message: deleted.clone(),
+            },
+        )
+        .await?;
         Ok(deleted)
     }
 
     pub async fn react(&self, who: &Identity, id: Id, emoji: &str, on: bool) -> ApiResult<Message> {
         let emoji = emoji.trim();
-        if emoji.is_empty() || emoji.chars().count() > 16 || emoji.chars().any(|c| c.is_ascii_alphanumeric() || c.is_control()) {
+        if emoji.is_empty()
+            || emoji.chars().count() > 16
+            || emoji
+                .chars()
+                .any(|c| c.is_ascii_alphanumeric() || c.is_control())
+        {
             return Err(ApiError::bad_request("emoji must be one emoji"));
         }
         let m = self.own_message(who, id).await?;
         store::messages::set_reaction(&self.pool, id, who.user_id, emoji, on).await?;
-        let updated = store::messages::get(&self.pool, id).await?.ok_or_else(ApiError::internal)?;
-        self.changed(m.conversation_id, ServerEvent::MessageUpdated { message: updated.clone() }).await?;
+        let updated = store::messages::get(&self.pool, id)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        self.changed(
+            m.conversation_id,
+            ServerEvent::MessageUpdated {
+                message: updated.clone(),
+            },
+        )
+        .await?;
         Ok(updated)
     }
 
     /// Everything after `after`, in id order, in pages; the caller streams each page.
-    pub async fn resume_page(&self, who: &Identity, conv: Id, after: Id) -> ApiResult<Vec<Message>> {
-        self.history(who, conv, Page::After(after), Some(MAX_PAGE)).await
+    pub async fn resume_page(
+        &self,
+        who: &Identity,
+        conv: Id,
+        after: Id,
+    ) -> ApiResult<Vec<Message>> {
+        self.history(who, conv, Page::After(after), Some(MAX_PAGE))
+            .await
     }
 }

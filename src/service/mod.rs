@@ -77,9 +77,16 @@ impl Service {
     /// Verifies a token and makes sure its user exists.
     pub async fn authenticate(&self, token: Option<&str>) -> ApiResult<Identity> {
         let token = token.ok_or_else(|| ApiError::unauthorized(AuthError::Missing.to_string()))?;
-        let who = self.auth.verify(token).map_err(|e| ApiError::unauthorized(e.to_string()))?;
+        let who = self
+            .auth
+            .verify(token)
+            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
         let key = (who.user_id.0, who.name.clone());
-        let known = self.known_users.lock().unwrap_or_else(|e| e.into_inner()).contains(&key);
+        let known = self
+            .known_users
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&key);
         if !known {
             store::users::upsert(&self.pool, who.user_id, who.name.as_deref()).await?;
             let mut set = self.known_users.lock().unwrap_or_else(|e| e.into_inner());

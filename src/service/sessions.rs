@@ -22,7 +22,10 @@ impl Drop for LiveSession {
     fn drop(&mut self) {
         let h = &self.handle;
         self.service.hub.unregister(h.id);
-        let _ = self.service.presence.cast(PresenceMsg::Disconnected(h.user_id));
+        let _ = self
+            .service
+            .presence
+            .cast(PresenceMsg::Disconnected(h.user_id));
         metrics::gauge!("chat_sessions", "transport" => h.transport).decrement(1.0);
     }
 }
@@ -38,13 +41,22 @@ impl Service {
         let key = match who.business_id {
             Some(b) if who.is_staff() => {
                 topics.push(Topic::Staff(b.0));
-                PresenceKey { user_id: who.user_id.0, staff_of: Some(b.0), watches: Vec::new() }
+                PresenceKey {
+                    user_id: who.user_id.0,
+                    staff_of: Some(b.0),
+                    watches: Vec::new(),
+                }
             }
             _ => {
-                let (talks, communities) = store::conversations::customer_businesses(&self.pool, who.user_id).await?;
+                let (talks, communities) =
+                    store::conversations::customer_businesses(&self.pool, who.user_id).await?;
                 topics.extend(talks.iter().map(|b| Topic::Watch(*b)));
                 topics.extend(communities.iter().map(|b| Topic::Community(*b)));
-                PresenceKey { user_id: who.user_id.0, staff_of: None, watches: talks }
+                PresenceKey {
+                    user_id: who.user_id.0,
+                    staff_of: None,
+                    watches: talks,
+                }
             }
         };
         let outbound = SessionHandle::new(SessionSpec {
@@ -60,7 +72,10 @@ impl Service {
         metrics::gauge!("chat_sessions", "transport" => transport).increment(1.0);
         let snapshot = self.presence_view.snapshot_for(&key);
         let _ = self.presence.cast(PresenceMsg::Connected(key));
-        let live = LiveSession { handle: outbound.handle.clone(), service: self.clone() };
+        let live = LiveSession {
+            handle: outbound.handle.clone(),
+            service: self.clone(),
+        };
         Ok((live, outbound, snapshot))
     }
 }

@@ -13,7 +13,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 pub const SECRET: &str = "test-secret-0123456789abcdef0123456789";
 
 pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_ADMIN_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+    std::env::var("TEST_DATABASE_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
 pub struct TestNode {
@@ -31,7 +32,11 @@ pub fn config(database_url: &str) -> Config {
         port: 0,
         database_url: database_url.into(),
         redis_url: None,
-        jwt: JwtConfig { secret: SECRET.into(), issuer: None, audience: None },
+        jwt: JwtConfig {
+            secret: SECRET.into(),
+            issuer: None,
+            audience: None,
+        },
         cors_origin: Some("http://shop.example".into()),
         log_json: true,
         node_id: "test".into(),
@@ -54,15 +59,31 @@ impl TestNode {
         let database_url = format!("{}/{}", admin_url(), db);
         let mut cfg = config(&database_url);
         tweak(&mut cfg);
-        let node = servihub_chat::start(cfg.clone()).await.expect("node starts");
-        servihub_chat::seed::seed(&node.service.pool, 3).await.expect("seed");
+        let node = servihub_chat::start(cfg.clone())
+            .await
+            .expect("node starts");
+        servihub_chat::seed::seed(&node.service.pool, 3)
+            .await
+            .expect("seed");
         let base = format!("http://{}", node.addr);
         let ws = format!("ws://{}/ws", node.addr);
-        TestNode { node: Some(node), base, ws, database_url, auth: Authenticator::new(&cfg.jwt), http: reqwest::Client::new() }
+        TestNode {
+            node: Some(node),
+            base,
+            ws,
+            database_url,
+            auth: Authenticator::new(&cfg.jwt),
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn token(&self, user: i64, role: Role, business: Option<i64>, name: &str) -> String {
-        let who = Identity { user_id: Id(user), role, business_id: business.map(Id), name: Some(name.into()) };
+        let who = Identity {
+            user_id: Id(user),
+            role,
+            business_id: business.map(Id),
+            name: Some(name.into()),
+        };
         self.auth.mint(&who, 3600).unwrap()
     }
     pub fn customer(&self, user: i64) -> String {
@@ -79,7 +100,13 @@ impl TestNode {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut rb = self.http.request(method, self.url(path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
@@ -95,7 +122,14 @@ impl TestNode {
 
     /// Opens (or loads) a customer's conversation with a business, returning its id.
     pub async fn open(&self, token: &str, business: i64) -> String {
-        let (s, v) = self.call(reqwest::Method::POST, "/api/v1/conversations", Some(token), Some(json!({"businessId": business.to_string()}))).await;
+        let (s, v) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/conversations",
+                Some(token),
+                Some(json!({"businessId": business.to_string()})),
+            )
+            .await;
         assert!(s == 200 || s == 201, "{s} {v}");
         v["id"].as_str().unwrap().to_string()
     }
@@ -111,7 +145,10 @@ impl TestNode {
     }
 
     pub async fn count_messages(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM messages").fetch_one(&self.node.as_ref().unwrap().service.pool).await.unwrap()
+        sqlx::query_scalar("SELECT count(*) FROM messages")
+            .fetch_one(&self.node.as_ref().unwrap().service.pool)
+            .await
+            .unwrap()
     }
 
     pub async fn stop(mut self) {
@@ -121,10 +158,13 @@ impl TestNode {
     }
 }
 
-pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub async fn ws_connect(node: &TestNode, token: &str) -> Ws {
-    let (ws, _) = tokio_tungstenite::connect_async(format!("{}?access_token={token}", node.ws)).await.expect("ws connects");
+    let (ws, _) = tokio_tungstenite::connect_async(format!("{}?access_token={token}", node.ws))
+        .await
+        .expect("ws connects");
     let mut ws = ws;
     let hello = next_event(&mut ws).await;
     assert_eq!(hello["type"], "hello", "{hello}");
@@ -132,17 +172,23 @@ pub async fn ws_connect(node: &TestNode, token: &str) -> Ws {
 }
 
 pub async fn ws_send(ws: &mut Ws, v: Value) {
-    ws.send(WsMessage::Text(v.to_string().into())).await.unwrap();
+    ws.send(WsMessage::Text(v.to_string().into()))
+        .await
+        .unwrap();
 }
 
 /// The next JSON event (skipping pings), failing after 10 s.
 pub async fn next_event(ws: &mut Ws) -> Value {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("an event within 10 s");
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("an event within 10 s");
         match msg {
             Some(Ok(WsMessage::Text(t))) => return serde_json::from_str(t.as_str()).unwrap(),
             Some(Ok(WsMessage::Binary(b))) => return rmp_serde::from_slice(&b).unwrap(),
-            Some(Ok(WsMessage::Close(f))) => return json!({"type": "closed", "code": f.map(|f| u16::from(f.code))}),
+            Some(Ok(WsMessage::Close(f))) => {
+                return json!({"type": "closed", "code": f.map(|f| u16::from(f.code))})
+            }
             Some(Ok(_)) => continue,
             other => panic!("socket ended: {other:?}"),
         }

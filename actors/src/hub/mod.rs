@@ -218,7 +218,9 @@ impl Hub {
             let mut seen: HashSet<SessionId> = HashSet::new();
             let mut out = Vec::new();
             for topic in &env.topics {
-                let Some(set) = r.topics.get(topic) else { continue };
+                let Some(set) = r.topics.get(topic) else {
+                    continue;
+                };
                 for id in set {
                     if !seen.insert(*id) {
                         continue;

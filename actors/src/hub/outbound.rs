@@ -85,18 +85,24 @@ impl SessionHandle {
         }
         let free = self.tx.capacity();
         if event.is_droppable() && free * 2 < self.capacity {
-            metrics::counter!("chat_events_dropped_total", "transport" => self.transport).increment(1);
+            metrics::counter!("chat_events_dropped_total", "transport" => self.transport)
+                .increment(1);
             return Delivery::Dropped;
         }
         match self.tx.try_send(event) {
             Ok(()) => {
-                metrics::counter!("chat_events_out_total", "transport" => self.transport).increment(1);
+                metrics::counter!("chat_events_out_total", "transport" => self.transport)
+                    .increment(1);
                 Delivery::Queued
             }
             Err(mpsc::error::TrySendError::Full(_)) => {
                 metrics::counter!("chat_slow_consumer_disconnects_total", "transport" => self.transport)
                     .increment(1);
-                tracing::warn!(session_id = self.id, user_id = self.user_id, "outbound queue full; closing 1013");
+                tracing::warn!(
+                    session_id = self.id,
+                    user_id = self.user_id,
+                    "outbound queue full; closing 1013"
+                );
                 self.close(CLOSE_SLOW);
                 Delivery::Closed
             }
@@ -151,11 +157,24 @@ mod tests {
     use super::*;
 
     fn spec(capacity: usize) -> SessionSpec {
-        SessionSpec { id: 1, user_id: 7, role: Role::Customer, business_id: None, name: None, transport: "ws", capacity }
+        SessionSpec {
+            id: 1,
+            user_id: 7,
+            role: Role::Customer,
+            business_id: None,
+            name: None,
+            transport: "ws",
+            capacity,
+        }
     }
 
     fn typing() -> OutboundItem {
-        Arc::new(ServerEvent::Typing { conversation_id: Id(1), user_id: Id(2), name: None, is_typing: true })
+        Arc::new(ServerEvent::Typing {
+            conversation_id: Id(1),
+            user_id: Id(2),
+            name: None,
+            is_typing: true,
+        })
     }
 
     #[tokio::test]

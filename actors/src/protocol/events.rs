@@ -1,4 +1,4 @@
-use super::{Conversation, ContentType, Id, Message, Role};
+use super::{ContentType, Conversation, Id, Message, Role};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -120,7 +120,10 @@ pub enum ServerEvent {
 impl ServerEvent {
     /// Events a slow client may lose without losing data: they are re-sent or go stale anyway.
     pub fn is_droppable(&self) -> bool {
-        matches!(self, ServerEvent::Typing { .. } | ServerEvent::Presence { .. })
+        matches!(
+            self,
+            ServerEvent::Typing { .. } | ServerEvent::Presence { .. }
+        )
     }
 
     pub fn name(&self) -> &'static str {
@@ -190,10 +193,7 @@ pub enum ClientFrame {
         is_typing: bool,
     },
     #[serde(rename = "read", rename_all = "camelCase")]
-    Read {
-        conversation_id: Id,
-        message_id: Id,
-    },
+    Read { conversation_id: Id, message_id: Id },
     #[serde(rename = "resume", rename_all = "camelCase")]
     Resume { conversation_id: Id, after_id: Id },
     #[serde(rename = "ping")]
@@ -205,9 +205,8 @@ impl ClientFrame {
     pub fn reference(&self) -> Option<String> {
         match self {
             ClientFrame::MessageSend { client_id, .. } => Some(client_id.clone()),
-            ClientFrame::MessageEdit { client_id, .. } | ClientFrame::MessageDelete { client_id, .. } => {
-                client_id.clone()
-            }
+            ClientFrame::MessageEdit { client_id, .. }
+            | ClientFrame::MessageDelete { client_id, .. } => client_id.clone(),
             _ => None,
         }
     }
@@ -229,14 +228,20 @@ mod tests {
         assert_eq!(v["type"], "error");
         assert_eq!(v["code"], "rate_limited");
         assert_eq!(v["ref"], "c1");
-        let r = ServerEvent::ResumeDone { conversation_id: Id(1), last_id: Id(9) };
+        let r = ServerEvent::ResumeDone {
+            conversation_id: Id(1),
+            last_id: Id(9),
+        };
         assert_eq!(serde_json::to_value(&r).unwrap()["lastId"], "9");
         assert_eq!(r.name(), "resume.done");
     }
 
     #[test]
     fn msgpack_round_trips_with_named_fields() {
-        let f = ClientFrame::Read { conversation_id: Id(3), message_id: Id(4) };
+        let f = ClientFrame::Read {
+            conversation_id: Id(3),
+            message_id: Id(4),
+        };
         let bytes = rmp_serde::to_vec_named(&f).unwrap();
         assert_eq!(rmp_serde::from_slice::<ClientFrame>(&bytes).unwrap(), f);
     }

@@ -43,7 +43,8 @@ impl Visitor<'_> for IdVisitor {
         f.write_str("an id as a decimal string")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Id, E> {
-        v.parse().map_err(|_| E::custom(format!("invalid id {v:?}")))
+        v.parse()
+            .map_err(|_| E::custom(format!("invalid id {v:?}")))
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Id, E> {
         Ok(Id(v))
@@ -67,7 +68,10 @@ mod tests {
 
     #[test]
     fn ids_are_strings_and_accept_numbers() {
-        assert_eq!(serde_json::to_string(&Id(9007199254740993)).unwrap(), "\"9007199254740993\"");
+        assert_eq!(
+            serde_json::to_string(&Id(9007199254740993)).unwrap(),
+            "\"9007199254740993\""
+        );
         assert_eq!(serde_json::from_str::<Id>("\"42\"").unwrap(), Id(42));
         assert_eq!(serde_json::from_str::<Id>("42").unwrap(), Id(42));
         assert!(serde_json::from_str::<Id>("\"4x\"").is_err());

@@ -31,7 +31,10 @@ impl Role {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type, Default)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[sqlx(type_name = "message_content_type", rename_all = "SCREAMING_SNAKE_CASE")]
+#[sqlx(
+    type_name = "message_content_type",
+    rename_all = "SCREAMING_SNAKE_CASE"
+)]
 #[ts(export)]
 pub enum ContentType {
     #[default]

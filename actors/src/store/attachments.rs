@@ -29,7 +29,8 @@ impl AttachmentRow {
     }
 }
 
-const COLUMNS: &str = "id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id, message_id";
+const COLUMNS: &str =
+    "id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id, message_id";
 
 /// What an upload stores: metadata and the bytes, in one transaction.
 pub struct NewAttachment<'a> {
@@ -67,21 +68,30 @@ pub async fn insert(pool: &PgPool, new: NewAttachment<'_>) -> StoreResult<Attach
 }
 
 pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<AttachmentRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM attachments WHERE id = $1 AND deleted_at IS NULL"))
-        .bind(id.0)
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE id = $1 AND deleted_at IS NULL"
+    ))
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?)
 }
 
 pub async fn data(pool: &PgPool, id: Id) -> StoreResult<Option<Vec<u8>>> {
-    Ok(sqlx::query_scalar("SELECT data FROM attachment_blobs WHERE attachment_id = $1")
-        .bind(id.0)
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar("SELECT data FROM attachment_blobs WHERE attachment_id = $1")
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 /// Attachments a sender may put on a new message: its own uploads to this conversation, not yet used.
-pub async fn unattached(pool: &PgPool, ids: &[i64], uploader: Id, conv: Id) -> StoreResult<Vec<AttachmentRow>> {
+pub async fn unattached(
+    pool: &PgPool,
+    ids: &[i64],
+    uploader: Id,
+    conv: Id,
+) -> StoreResult<Vec<AttachmentRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE id = ANY($1) AND uploader_id = $2 AND conversation_id = $3
            AND message_id IS NULL AND deleted_at IS NULL ORDER BY id"
@@ -93,7 +103,10 @@ pub async fn unattached(pool: &PgPool, ids: &[i64], uploader: Id, conv: Id) -> S
     .await?)
 }
 
-pub async fn for_messages(pool: &PgPool, ids: &[i64]) -> StoreResult<HashMap<i64, Vec<Attachment>>> {
+pub async fn for_messages(
+    pool: &PgPool,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, Vec<Attachment>>> {
     let rows: Vec<AttachmentRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE message_id = ANY($1) AND deleted_at IS NULL ORDER BY id"
     ))

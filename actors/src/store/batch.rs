@@ -79,8 +79,10 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
     .bind(items.iter().map(|i| i.client_id.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *tx)
     .await?;
-    let mut new_ids: HashMap<(i64, String), i64> =
-        inserted.into_iter().map(|(id, s, k)| ((s, k), id)).collect();
+    let mut new_ids: HashMap<(i64, String), i64> = inserted
+        .into_iter()
+        .map(|(id, s, k)| ((s, k), id))
+        .collect();
 
     // Which item created which row; a repeated key in the same batch finds the first item's row.
     let mut created_by: Vec<Option<i64>> = Vec::with_capacity(items.len());
@@ -122,13 +124,20 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
             .get(&(item.sender_id.0, item.client_id.as_str()))
             .map(|m| (*m).clone())
             .ok_or(sqlx::Error::RowNotFound)?;
-        out.push(Stored { message, created: id.is_some() });
+        out.push(Stored {
+            message,
+            created: id.is_some(),
+        });
     }
     Ok(out)
 }
 
 /// Links the sender's uploads to the new message; the type and first file describe the message.
-async fn attach(tx: &mut sqlx::Transaction<'_, sqlx::Postgres>, id: i64, item: &NewMessage) -> StoreResult<()> {
+async fn attach(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    id: i64,
+    item: &NewMessage,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE attachments SET message_id = $1 WHERE id = ANY($2) AND uploader_id = $3
            AND conversation_id = $4 AND message_id IS NULL",
@@ -161,7 +170,9 @@ async fn enqueue_notifications(
     for (item, id) in items.iter().zip(created_by) {
         let Some(id) = id else { continue };
         for user in &item.notify {
-            let e = pending.entry((user.0, item.conversation_id.0)).or_insert((*id, 0));
+            let e = pending
+                .entry((user.0, item.conversation_id.0))
+                .or_insert((*id, 0));
             e.0 = e.0.max(*id);
             e.1 += 1;
         }

@@ -24,21 +24,28 @@ pub struct ListedConversation {
     pub last_message_id: Option<i64>,
 }
 
-const SELECT: &str = "SELECT c.id, c.business_id, b.name AS business_name, c.type AS kind, c.customer_id,
+const SELECT: &str =
+    "SELECT c.id, c.business_id, b.name AS business_name, c.type AS kind, c.customer_id,
         c.created_at, c.updated_at
     FROM conversations c JOIN businesses b ON b.id = c.business_id";
 
 pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<ConversationRow>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE c.id = $1 AND c.deleted_at IS NULL"))
-        .bind(id.0)
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE c.id = $1 AND c.deleted_at IS NULL"
+    ))
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// Load-or-create the one DIRECT conversation of a customer with a business. The partial unique
 /// index makes concurrent first opens converge on one row: the loser's insert does nothing and it
 /// reads the winner's row. Returns the id and whether this call created it.
-pub async fn load_or_create_direct(pool: &PgPool, business: Id, customer: Id) -> StoreResult<(Id, bool)> {
+pub async fn load_or_create_direct(
+    pool: &PgPool,
+    business: Id,
+    customer: Id,
+) -> StoreResult<(Id, bool)> {
     let mut tx = pool.begin().await?;
     let created: Option<i64> = sqlx::query_scalar(
         "INSERT INTO conversations (business_id, type, customer_id) VALUES ($1, 'DIRECT', $2)
@@ -68,7 +75,12 @@ pub async fn load_or_create_direct(pool: &PgPool, business: Id, customer: Id) ->
     Ok(result)
 }
 
-async fn add_participant(tx: &mut Transaction<'_, Postgres>, conv: Id, user: Id, role: Role) -> StoreResult<()> {
+async fn add_participant(
+    tx: &mut Transaction<'_, Postgres>,
+    conv: Id,
+    user: Id,
+    role: Role,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO participants (conversation_id, user_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (conversation_id, user_id) DO NOTHING",
@@ -82,7 +94,12 @@ async fn add_participant(tx: &mut Transaction<'_, Postgres>, conv: Id, user: Id,
 }
 
 /// Makes a user a participant (staff joining a room by replying or reading). True when new.
-pub async fn ensure_participant(pool: &PgPool, conv: Id, user: Id, role: Role) -> StoreResult<bool> {
+pub async fn ensure_participant(
+    pool: &PgPool,
+    conv: Id,
+    user: Id,
+    role: Role,
+) -> StoreResult<bool> {
     let res = sqlx::query(
         "INSERT INTO participants (conversation_id, user_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (conversation_id, user_id) DO NOTHING",
@@ -106,7 +123,10 @@ pub async fn is_participant(pool: &PgPool, conv: Id, user: Id) -> StoreResult<bo
 }
 
 /// Participants of several conversations at once, with display names.
-pub async fn participants(pool: &PgPool, convs: &[i64]) -> StoreResult<HashMap<i64, Vec<Participant>>> {
+pub async fn participants(
+    pool: &PgPool,
+    convs: &[i64],
+) -> StoreResult<HashMap<i64, Vec<Participant>>> {
     let rows: Vec<(i64, i64, Option<String>, Role)> = sqlx::query_as(
         "SELECT p.conversation_id, p.user_id, u.display_name, p.role
          FROM participants p JOIN users u ON u.id = p.user_id
@@ -117,7 +137,11 @@ pub async fn participants(pool: &PgPool, convs: &[i64]) -> StoreResult<HashMap<i
     .await?;
     let mut map: HashMap<i64, Vec<Participant>> = HashMap::new();
     for (conv, user, name, role) in rows {
-        map.entry(conv).or_default().push(Participant { user_id: Id(user), name, role });
+        map.entry(conv).or_default().push(Participant {
+            user_id: Id(user),
+            name,
+            role,
+        });
     }
     Ok(map)
 }
@@ -129,12 +153,28 @@ const UNREAD_AND_LAST: &str = ",
         (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id) AS last_message_id";
 
 /// A customer's conversations, newest activity first.
-pub async fn list_for_customer(pool: &PgPool, user: Id, limit: i64) -> StoreResult<Vec<ListedConversation>> {
-    list(pool, user, limit, "JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1", "TRUE").await
+pub async fn list_for_customer(
+    pool: &PgPool,
+    user: Id,
+    limit: i64,
+) -> StoreResult<Vec<ListedConversation>> {
+    list(
+        pool,
+        user,
+        limit,
+        "JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1",
+        "TRUE",
+    )
+    .await
 }
 
 /// A business inbox for one staff member (unread counted against that member's own cursor).
-pub async fn list_for_business(pool: &PgPool, business: Id, user: Id, limit: i64) -> StoreResult<Vec<ListedConversation>> {
+pub async fn list_for_business(
+    pool: &PgPool,
+    business: Id,
+    user: Id,
+    limit: i64,
+) -> StoreResult<Vec<ListedConversation>> {
     Ok(sqlx::query_as(&list_sql(
         "LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1",
         "c.business_id = $3",
@@ -156,7 +196,13 @@ fn list_sql(join: &str, filter: &str) -> String {
     )
 }
 
-async fn list(pool: &PgPool, user: Id, limit: i64, join: &str, filter: &str) -> StoreResult<Vec<ListedConversation>> {
+async fn list(
+    pool: &PgPool,
+    user: Id,
+    limit: i64,
+    join: &str,
+    filter: &str,
+) -> StoreResult<Vec<ListedConversation>> {
     Ok(sqlx::query_as(&list_sql(join, filter))
         .bind(user.0)
         .bind(limit)
@@ -178,7 +224,13 @@ pub async fn listed(pool: &PgPool, conv: Id, user: Id) -> StoreResult<Option<Lis
 }
 
 /// Moves the user's read cursor forward (never back) and returns what is still unread.
-pub async fn mark_read(pool: &PgPool, conv: Id, user: Id, role: Role, message: Id) -> StoreResult<i64> {
+pub async fn mark_read(
+    pool: &PgPool,
+    conv: Id,
+    user: Id,
+    role: Role,
+    message: Id,
+) -> StoreResult<i64> {
     sqlx::query(
         "INSERT INTO participants (conversation_id, user_id, role, last_read_message_id) VALUES ($1, $2, $3, $4)
          ON CONFLICT (conversation_id, user_id) DO UPDATE
@@ -213,10 +265,12 @@ pub async fn community(pool: &PgPool, business: Id) -> StoreResult<Id> {
     .bind(business.0)
     .execute(pool)
     .await?;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM conversations WHERE business_id = $1 AND type = 'COMMUNITY'")
-        .bind(business.0)
-        .fetch_one(pool)
-        .await?;
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM conversations WHERE business_id = $1 AND type = 'COMMUNITY'",
+    )
+    .bind(business.0)
+    .fetch_one(pool)
+    .await?;
     Ok(Id(id))
 }
 
@@ -226,7 +280,11 @@ pub async fn set_subscription(pool: &PgPool, business: Id, user: Id, on: bool) -
     } else {
         "DELETE FROM community_subscriptions WHERE business_id = $1 AND user_id = $2"
     };
-    sqlx::query(sql).bind(business.0).bind(user.0).execute(pool).await?;
+    sqlx::query(sql)
+        .bind(business.0)
+        .bind(user.0)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -23,13 +23,21 @@ pub struct MessageRow {
 
 impl MessageRow {
     /// The wire form. A soft-deleted message keeps its id and `deletedAt` and nothing else.
-    pub fn into_message(self, attachments: Vec<Attachment>, reactions: Vec<ReactionSummary>) -> Message {
+    pub fn into_message(
+        self,
+        attachments: Vec<Attachment>,
+        reactions: Vec<ReactionSummary>,
+    ) -> Message {
         let deleted = self.deleted_at.is_some();
         Message {
             id: Id(self.id),
             conversation_id: Id(self.conversation_id),
             sender_id: Id(self.sender_id),
-            sender: Sender { id: Id(self.sender_id), name: self.sender_name, role: self.sender_role },
+            sender: Sender {
+                id: Id(self.sender_id),
+                name: self.sender_name,
+                role: self.sender_role,
+            },
             content_type: self.content_type,
             body: if deleted { String::new() } else { self.body },
             file_url: if deleted { None } else { self.file_url },
@@ -67,7 +75,10 @@ pub async fn hydrate(pool: &PgPool, rows: Vec<MessageRow>) -> StoreResult<Vec<Me
         .collect())
 }
 
-async fn reactions_for(pool: &PgPool, ids: &[i64]) -> StoreResult<HashMap<i64, Vec<ReactionSummary>>> {
+async fn reactions_for(
+    pool: &PgPool,
+    ids: &[i64],
+) -> StoreResult<HashMap<i64, Vec<ReactionSummary>>> {
     let rows: Vec<(i64, String, Vec<i64>)> = sqlx::query_as(
         "SELECT message_id, emoji, array_agg(user_id ORDER BY created_at) FROM reactions
          WHERE message_id = ANY($1) GROUP BY message_id, emoji ORDER BY message_id, min(created_at)",
@@ -77,18 +88,20 @@ async fn reactions_for(pool: &PgPool, ids: &[i64]) -> StoreResult<HashMap<i64, V
     .await?;
     let mut map: HashMap<i64, Vec<ReactionSummary>> = HashMap::new();
     for (msg, emoji, users) in rows {
-        map.entry(msg)
-            .or_default()
-            .push(ReactionSummary { emoji, user_ids: users.into_iter().map(Id).collect() });
+        map.entry(msg).or_default().push(ReactionSummary {
+            emoji,
+            user_ids: users.into_iter().map(Id).collect(),
+        });
     }
     Ok(map)
 }
 
 pub async fn by_ids(pool: &PgPool, ids: &[i64]) -> StoreResult<Vec<Message>> {
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!("{SELECT} WHERE m.id = ANY($1) ORDER BY m.id"))
-        .bind(ids)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<MessageRow> =
+        sqlx::query_as(&format!("{SELECT} WHERE m.id = ANY($1) ORDER BY m.id"))
+            .bind(ids)
+            .fetch_all(pool)
+            .await?;
     hydrate(pool, rows).await
 }
 
@@ -130,29 +143,37 @@ pub async fn history(pool: &PgPool, conv: Id, page: Page, limit: i64) -> StoreRe
 
 /// The newest message id of a conversation (0 when empty).
 pub async fn last_id(pool: &PgPool, conv: Id) -> StoreResult<Id> {
-    let id: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM messages WHERE conversation_id = $1")
-        .bind(conv.0)
-        .fetch_one(pool)
-        .await?;
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT max(id) FROM messages WHERE conversation_id = $1")
+            .bind(conv.0)
+            .fetch_one(pool)
+            .await?;
     Ok(Id(id.unwrap_or(0)))
 }
 
-pub async fn by_client_id(pool: &PgPool, sender: Id, client_id: &str) -> StoreResult<Option<Message>> {
-    let rows: Vec<MessageRow> =
-        sqlx::query_as(&format!("{SELECT} WHERE m.sender_id = $1 AND m.client_id = $2"))
-            .bind(sender.0)
-            .bind(client_id)
-            .fetch_all(pool)
-            .await?;
+pub async fn by_client_id(
+    pool: &PgPool,
+    sender: Id,
+    client_id: &str,
+) -> StoreResult<Option<Message>> {
+    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+        "{SELECT} WHERE m.sender_id = $1 AND m.client_id = $2"
+    ))
+    .bind(sender.0)
+    .bind(client_id)
+    .fetch_all(pool)
+    .await?;
     Ok(hydrate(pool, rows).await?.pop())
 }
 
 pub async fn edit(pool: &PgPool, id: Id, body: &str) -> StoreResult<()> {
-    sqlx::query("UPDATE messages SET body = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL")
-        .bind(id.0)
-        .bind(body)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE messages SET body = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(body)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -169,22 +190,38 @@ pub async fn soft_delete(pool: &PgPool, id: Id) -> StoreResult<()> {
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE attachments SET deleted_at = now() WHERE message_id = $1 AND deleted_at IS NULL")
+    sqlx::query(
+        "UPDATE attachments SET deleted_at = now() WHERE message_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM reactions WHERE message_id = $1")
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM reactions WHERE message_id = $1").bind(id.0).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn set_reaction(pool: &PgPool, msg: Id, user: Id, emoji: &str, on: bool) -> StoreResult<()> {
+pub async fn set_reaction(
+    pool: &PgPool,
+    msg: Id,
+    user: Id,
+    emoji: &str,
+    on: bool,
+) -> StoreResult<()> {
     let sql = if on {
         "INSERT INTO reactions (message_id, user_id, emoji) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
     } else {
         "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3"
     };
-    sqlx::query(sql).bind(msg.0).bind(user.0).bind(emoji).execute(pool).await?;
+    sqlx::query(sql)
+        .bind(msg.0)
+        .bind(user.0)
+        .bind(emoji)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

@@ -37,8 +37,10 @@ pub async fn upsert_business(pool: &PgPool, id: Id, name: &str) -> StoreResult<(
     .execute(pool)
     .await?;
     // Explicit ids bypass the sequence; keep it ahead so later inserts never collide.
-    sqlx::query("SELECT setval('businesses_id_seq', GREATEST((SELECT MAX(id) FROM businesses), 1))")
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "SELECT setval('businesses_id_seq', GREATEST((SELECT MAX(id) FROM businesses), 1))",
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }

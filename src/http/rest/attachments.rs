@@ -24,13 +24,26 @@ pub async fn download(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResul
     let inline = file.mime_type.starts_with("image/") && file.mime_type != "image/svg+xml";
     let mut r = Response::new(full(file.data));
     let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_str(&file.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_str(&file.mime_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
     h.insert(
         CONTENT_DISPOSITION,
         HeaderValue::from_static(if inline { "inline" } else { "attachment" }),
     );
-    h.insert("content-security-policy", HeaderValue::from_static("default-src 'none'; sandbox"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
     Ok(r)
 }

@@ -8,10 +8,18 @@ use servihub_actors::protocol::Id;
 
 pub async fn get(st: &AppState, req: Request<Incoming>, business: Id) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
-    Ok(json(StatusCode::OK, &st.service.community(&who, business).await?))
+    Ok(json(
+        StatusCode::OK,
+        &st.service.community(&who, business).await?,
+    ))
 }
 
-pub async fn subscription(st: &AppState, req: Request<Incoming>, business: Id, on: bool) -> ApiResult<Resp> {
+pub async fn subscription(
+    st: &AppState,
+    req: Request<Incoming>,
+    business: Id,
+    on: bool,
+) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     st.service.set_subscription(&who, business, on).await?;
     Ok(empty(StatusCode::NO_CONTENT))

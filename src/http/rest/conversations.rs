@@ -17,7 +17,14 @@ pub async fn open(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let body: OpenBody = read_json(req.into_body()).await?;
     let (conv, created) = st.service.open_direct(&who, body.business_id).await?;
-    Ok(json(if created { StatusCode::CREATED } else { StatusCode::OK }, &conv))
+    Ok(json(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        &conv,
+    ))
 }
 
 pub async fn list(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
@@ -28,7 +35,10 @@ pub async fn list(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
 
 pub async fn get(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
-    Ok(json(StatusCode::OK, &st.service.get_conversation(&who, id).await?))
+    Ok(json(
+        StatusCode::OK,
+        &st.service.get_conversation(&who, id).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -37,11 +37,20 @@ pub async fn history(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResu
     };
     let limit = match query_param(&req, "limit") {
         None => None,
-        Some(v) => Some(v.parse::<i64>().map_err(|_| ApiError::bad_request("limit must be a number"))?),
+        Some(v) => Some(
+            v.parse::<i64>()
+                .map_err(|_| ApiError::bad_request("limit must be a number"))?,
+        ),
     };
     let items = st.service.history(&who, conv, page, limit).await?;
     let full = limit.unwrap_or(crate::service::messages::DEFAULT_PAGE) as usize;
-    Ok(json(StatusCode::OK, &HistoryPage { has_more: items.len() == full, items }))
+    Ok(json(
+        StatusCode::OK,
+        &HistoryPage {
+            has_more: items.len() == full,
+            items,
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -58,9 +67,21 @@ struct SendBody {
 pub async fn send(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let b: SendBody = read_json(req.into_body()).await?;
-    let input = SendInput { client_id: b.client_id, body: b.body, content_type: b.content_type, attachment_ids: b.attachment_ids };
+    let input = SendInput {
+        client_id: b.client_id,
+        body: b.body,
+        content_type: b.content_type,
+        attachment_ids: b.attachment_ids,
+    };
     let (message, created) = st.service.send(&who, conv, input, None).await?;
-    Ok(json(if created { StatusCode::CREATED } else { StatusCode::OK }, &message))
+    Ok(json(
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        &message,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -71,7 +92,10 @@ struct EditBody {
 pub async fn edit(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let b: EditBody = read_json(req.into_body()).await?;
-    Ok(json(StatusCode::OK, &st.service.edit(&who, id, &b.body).await?))
+    Ok(json(
+        StatusCode::OK,
+        &st.service.edit(&who, id, &b.body).await?,
+    ))
 }
 
 pub async fn delete(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
@@ -79,8 +103,17 @@ pub async fn delete(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<
     Ok(json(StatusCode::OK, &st.service.delete(&who, id).await?))
 }
 
-pub async fn react(st: &AppState, req: Request<Incoming>, id: Id, emoji: &str, on: bool) -> ApiResult<Resp> {
+pub async fn react(
+    st: &AppState,
+    req: Request<Incoming>,
+    id: Id,
+    emoji: &str,
+    on: bool,
+) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let emoji = percent_decode(emoji);
-    Ok(json(StatusCode::OK, &st.service.react(&who, id, &emoji, on).await?))
+    Ok(json(
+        StatusCode::OK,
+        &st.service.react(&who, id, &emoji, on).await?,
+    ))
 }

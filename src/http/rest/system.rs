@@ -10,13 +10,20 @@ pub fn health() -> Resp {
 
 /// Ready when Postgres (and Redis, when configured) answer.
 pub async fn ready(st: &AppState) -> Resp {
-    let db = sqlx::query("SELECT 1").execute(&st.service.pool).await.is_ok();
+    let db = sqlx::query("SELECT 1")
+        .execute(&st.service.pool)
+        .await
+        .is_ok();
     let redis = match &st.redis_ready {
         Some(check) => Some(check()),
         None => None,
     };
     let ok = db && redis.unwrap_or(true);
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     json(
         status,
         &j!({"status": if ok {"ready"} else {"unavailable"}, "postgres": db, "redis": redis, "node": st.service.hub.node_id}),
@@ -26,12 +33,16 @@ pub async fn ready(st: &AppState) -> Resp {
 pub fn metrics(st: &AppState) -> Resp {
     metrics::gauge!("chat_conversations_active").set(st.service.conversations.active() as f64);
     let mut r = Response::new(full(st.metrics.render()));
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
     r
 }
 
 pub fn openapi() -> Resp {
     let mut r = Response::new(full(include_str!("../../../docs/openapi.json")));
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
