@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the Rust workspace (unit and integration tests against the
+# local Postgres and Redis) and the widget (lint, types, unit tests, bundle size, browser e2e).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== rust: unit and integration tests"
+cargo nextest run --workspace --no-fail-fast
+
+echo "== widget: lint, typecheck, unit tests, build and size check"
+cd widget
+npm ci --no-audit --no-fund
+npm run lint
+npm run typecheck
+npm test
+npm run build
+if [ -x /usr/bin/chromium ]; then
+  echo "== widget: end-to-end in Chromium against a real node"
+  (cd .. && cargo build --bin servihub-chat)
+  CHAT_NODE_BIN="$(cd .. && pwd)/target/debug/servihub-chat" npm run e2e
+else
+  echo "Chromium is not installed (/usr/bin/chromium): .ci/run installs it; e2e needs it" >&2
+  exit 1
+fi
