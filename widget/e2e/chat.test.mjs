@@ -54,6 +54,16 @@ function focused(page) {
   });
 }
 
+async function waitForFocus(page, predicate) {
+  const deadline = Date.now() + TIMEOUT;
+  for (;;) {
+    const f = await focused(page);
+    if (f && predicate(f)) return f;
+    if (Date.now() > deadline) throw new Error('focus is on ' + JSON.stringify(f));
+    await page.waitForTimeout(50);
+  }
+}
+
 async function tabUntil(page, predicate, key = 'Tab', max = 40) {
   for (let i = 0; i < max; i++) {
     const f = await focused(page);
@@ -141,6 +151,36 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
     await inboxItem(agent.page, 'Casey').locator('.shc-badge').waitFor({ state: 'detached' });
   });
 
+  it('edits, deletes and reacts, live on the other side', async () => {
+    const original = unique('Can I book for Friday');
+    await send(customer.page, original);
+    await expectOnce(agent.page, original);
+    const mine = log(customer.page).locator('.shc-msg', { hasText: original });
+    await mine.getByRole('button', { name: /Actions for message from You/ }).click();
+    await mine.getByRole('button', { name: 'Edit' }).click();
+    const edited = unique('Can I book for Saturday');
+    // While editing, the text lives in the editor's value, not in the bubble's text.
+    const editor = log(customer.page).getByLabel('Edit message');
+    await editor.fill(edited);
+    await editor.press('Enter');
+    await expectOnce(agent.page, edited);
+    const theirs = log(agent.page).locator('.shc-msg', { hasText: edited });
+    await theirs.getByText('(edited)').waitFor({ timeout: TIMEOUT });
+
+    await theirs.getByRole('button', { name: /Actions for message from Casey/ }).click();
+    await theirs.getByRole('button', { name: 'React with heart' }).click();
+    await log(customer.page)
+      .locator('.shc-msg', { hasText: edited })
+      .getByRole('button', { name: /❤️ 1/ })
+      .waitFor({ timeout: TIMEOUT });
+
+    const edited2 = log(customer.page).locator('.shc-msg', { hasText: edited });
+    await edited2.getByRole('button', { name: /Actions for message from You/ }).click();
+    await edited2.getByRole('button', { name: 'Delete' }).click();
+    await log(agent.page).getByText(edited).waitFor({ state: 'detached', timeout: TIMEOUT });
+    assert.ok((await log(agent.page).getByText('Message deleted').count()) >= 1);
+  });
+
   it('exchanges messages over SSE when WebSocket does not exist', async () => {
     const sse = await openTab(env, '/demo/customer', { noWebSocket: true });
     try {
@@ -226,8 +266,7 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
       let f = await tabUntil(page, (x) => x.className.includes('shc-launcher'));
       assert.ok(f.outline, 'the launcher shows a visible focus ring');
       await page.keyboard.press('Enter');
-      f = await focused(page);
-      assert.equal(f.tag, 'textarea');
+      f = await waitForFocus(page, (x) => x.tag === 'textarea');
       const text = unique('Typed without a mouse');
       await page.keyboard.type(text);
       await page.keyboard.press('Enter');
@@ -255,8 +294,7 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
       await inboxItem(agent.page, 'Dana').waitFor({ timeout: TIMEOUT });
       await agent.page.locator('.shc-conv', { hasText: 'Dana' }).focus();
       await agent.page.keyboard.press('Enter');
-      await input(agent.page).waitFor();
-      assert.equal((await focused(agent.page)).tag, 'textarea');
+      await waitForFocus(agent.page, (x) => x.tag === 'textarea');
       const reply = unique('Keyboard reply to Dana');
       await agent.page.keyboard.type(reply);
       await agent.page.keyboard.press('Enter');

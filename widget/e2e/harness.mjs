@@ -35,11 +35,21 @@ function freePort() {
   });
 }
 
+const adminUrl = process.env.E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A database name of its own per run: the node creates it, migrates it and seeds it. */
 function databaseUrl() {
-  const base = process.env.E2E_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const url = new URL(base);
+  const url = new URL(adminUrl);
   url.pathname = '/widget_e2e_' + Date.now() + '_' + process.pid;
   return url.toString();
+}
+
+/** Best effort: a leftover database only costs disk, so a missing psql is not an error. */
+function dropDatabase(url) {
+  const name = new URL(url).pathname.slice(1);
+  spawnSync('psql', [adminUrl, '-q', '-c', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`], {
+    stdio: 'ignore',
+  });
 }
 
 async function waitForHealth(origin, node, timeoutMs = 90_000) {
@@ -69,13 +79,14 @@ export async function start() {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const log = createWriteStream(resolve(artifacts, 'node.log'));
+  const dbUrl = databaseUrl();
   const node = spawn(bin, ['serve', '--demo'], {
     cwd: repoRoot,
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl(),
+      DATABASE_URL: dbUrl,
       WIDGET_DIR: 'widget',
       JWT_SECRET: process.env.JWT_SECRET || randomBytes(32).toString('hex'),
       CORS_ORIGIN: origin,
@@ -89,6 +100,7 @@ export async function start() {
     await waitForHealth(origin, node);
   } catch (err) {
     node.kill('SIGKILL');
+    dropDatabase(dbUrl);
     throw err;
   }
   const browser = await chromium.launch({
@@ -105,6 +117,7 @@ export async function start() {
         const t = setTimeout(() => (node.kill('SIGKILL'), r()), 5000);
         node.once('exit', () => (clearTimeout(t), r()));
       });
+      dropDatabase(dbUrl);
     },
   };
 }
