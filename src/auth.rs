@@ -63,7 +63,14 @@ impl Authenticator {
     pub fn new(config: &JwtConfig) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 30;
-        validation.set_required_spec_claims(&["exp"]);
+        let mut required = vec!["exp"];
+        if config.issuer.is_some() {
+            required.push("iss");
+        }
+        if config.audience.is_some() {
+            required.push("aud");
+        }
+        validation.set_required_spec_claims(&required);
         match &config.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,
