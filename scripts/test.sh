@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== rust: unit and integration tests"
-cargo nextest run --workspace --no-fail-fast
+cargo nextest run --workspace --no-fail-fast --exclude servihub-bench
 
 echo "== widget: lint, typecheck, unit tests, build and size check"
 cd widget
