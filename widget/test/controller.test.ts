@@ -170,3 +170,33 @@ describe('ChatController', () => {
     expect(ws.frames('typing').map((f) => f.isTyping)).toEqual([true, false]);
   });
 });
+
+describe('history paging', () => {
+  it('loads older pages with before= the oldest loaded id, until there are no more', async () => {
+    const full = Array.from({ length: 50 }, (_, i) => message(String(100 + i)));
+    const older = [message('98'), message('99')];
+    const api = fakeFetch({
+      'POST /api/v1/conversations': () => conversation('10'),
+      'GET /api/v1/conversations/10/messages': (url) =>
+        url.searchParams.get('before') === '100' ? { items: older } : { items: full },
+    });
+    const ctl = new ChatController({
+      apiUrl: 'http://node.test',
+      token: TOKEN,
+      mode: 'customer',
+      businessId: '1',
+      fetch: api.fetch,
+      connection: { WebSocketImpl: FakeWebSocket as unknown as typeof WebSocket },
+    });
+    await ctl.start();
+    expect(ctl.store.getState().threads['10'].hasMore).toBe(true);
+    await ctl.loadOlder('10');
+    const thread = ctl.store.getState().threads['10'];
+    expect(thread.messages.slice(0, 3).map((m) => m.id)).toEqual(['98', '99', '100']);
+    expect(thread.messages).toHaveLength(52);
+    expect(thread.hasMore).toBe(false);
+    await ctl.loadOlder('10');
+    expect(api.calls.filter((c) => c.path.includes('before='))).toHaveLength(1);
+    ctl.stop();
+  });
+});
