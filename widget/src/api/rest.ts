@@ -1,4 +1,4 @@
-import type { Attachment, Conversation, ErrorBody, Message, Page } from '../protocol';
+import type { Attachment, ContentType, Conversation, ErrorBody, Message, Page } from '../protocol';
 
 /** Uploads above this size are refused by the node; checking first saves a wasted transfer. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -17,7 +17,7 @@ export class ApiError extends Error {
 export interface SendBody {
   clientId: string;
   body: string;
-  contentType?: string;
+  contentType?: ContentType;
   attachmentIds?: string[];
 }
 

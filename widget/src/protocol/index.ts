@@ -5,7 +5,7 @@
  */
 
 export type Role = 'CUSTOMER' | 'AGENT' | 'OWNER';
-export type ContentType = 'TEXT' | 'IMAGE' | 'FILE' | (string & {});
+export type ContentType = 'TEXT' | 'FILE' | 'IMAGE' | 'VIDEO' | 'OTHER';
 
 export interface Attachment {
   id: string;
@@ -54,8 +54,8 @@ export interface Participant {
 export interface Conversation {
   id: string;
   businessId: string;
-  businessName: string | null;
-  type: string;
+  businessName: string;
+  type: 'DIRECT' | 'SUPPORT_ROOM' | 'COMMUNITY';
   participants: Participant[];
   unreadCount: number;
   lastMessage: Message | null;
@@ -74,11 +74,10 @@ export type ErrorCode =
   | 'internal';
 
 export interface ErrorBody {
-  type: 'error';
   code: ErrorCode;
   message: string;
   ref: string | null;
-  retryAfterMs?: number | null;
+  retryAfterMs?: number;
 }
 
 export type ServerEvent =
@@ -103,11 +102,11 @@ export type ServerEvent =
     }
   | { type: 'read'; conversationId: string; userId: string; messageId: string }
   | { type: 'unread'; conversationId: string; count: number }
-  | { type: 'resume.done'; conversationId: string; lastId: string | null }
+  | { type: 'resume.done'; conversationId: string; lastId: string }
   | { type: 'presence'; userId: string; status: 'online' | 'offline'; lastSeenAt: string | null }
   | { type: 'conversation.new'; conversation: Conversation }
   | { type: 'pong' }
-  | ErrorBody;
+  | ({ type: 'error' } & ErrorBody);
 
 export type ClientFrame =
   | {
@@ -118,8 +117,8 @@ export type ClientFrame =
       contentType?: ContentType;
       attachmentIds?: string[];
     }
-  | { type: 'message.edit'; messageId: string; body: string }
-  | { type: 'message.delete'; messageId: string }
+  | { type: 'message.edit'; messageId: string; body: string; clientId?: string }
+  | { type: 'message.delete'; messageId: string; clientId?: string }
   | { type: 'typing'; conversationId: string; isTyping: boolean }
   | { type: 'read'; conversationId: string; messageId: string }
   | { type: 'resume'; conversationId: string; afterId: string }
@@ -146,6 +145,10 @@ export const SERVER_EVENT_TYPES = [
   'pong',
   'error',
 ] as const;
+
+/** Fails to compile when the node adds an event type the SSE client would not subscribe to. */
+type Unsubscribed = Exclude<ServerEvent['type'], (typeof SERVER_EVENT_TYPES)[number]>;
+export const SSE_COVERS_EVERY_EVENT: [Unsubscribed] extends [never] ? true : never = true;
 
 /** Compares two decimal id strings numerically without converting to a JS number. */
 export function compareIds(a: string, b: string): number {

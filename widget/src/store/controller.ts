@@ -2,6 +2,7 @@ import { RestClient } from '../api/rest';
 import {
   compareIds,
   type ClientFrame,
+  type ContentType,
   type Message,
   type Role,
   type ServerEvent,
@@ -143,7 +144,7 @@ export class ChatController {
   }
 
   /** Optimistic send: the message shows at once as "sending" and is replaced by the stored one. */
-  send(cid: string, body: string, attachmentIds?: string[], contentType?: string): string {
+  send(cid: string, body: string, attachmentIds?: string[], contentType?: ContentType): string {
     const clientId = newClientId();
     const { me } = this.store.getState();
     const optimistic: ChatMessage = {

@@ -1,4 +1,4 @@
-import { compareIds, type Message } from '../protocol';
+import { compareIds, type ContentType, type Message } from '../protocol';
 
 export type SendStatus = 'sending' | 'sent' | 'failed';
 
@@ -6,7 +6,7 @@ export type SendStatus = 'sending' | 'sent' | 'failed';
 export interface ChatMessage extends Message {
   status: SendStatus;
   /** Present on optimistic messages: the send to repeat, with the same clientId, on retry. */
-  pending?: { body: string; contentType?: string; attachmentIds?: string[]; error?: string };
+  pending?: { body: string; contentType?: ContentType; attachmentIds?: string[]; error?: string };
 }
 
 /** Key of an optimistic message that has no server id yet. */
