@@ -76,6 +76,7 @@ impl Recording {
         let top: Vec<&str> = text
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(str::trim_end)
             .take(TOP_LINES)
             .collect();
         std::fs::write(&self.report, top.join("\n") + "\n")?;
