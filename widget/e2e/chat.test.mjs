@@ -110,6 +110,9 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
     await openAgentThread(agent.page, 'Casey');
     await expectOnce(agent.page, hello);
 
+    // The agent has the thread open, so Casey's message shows as read.
+    await log(customer.page).getByText('Read', { exact: true }).waitFor({ timeout: TIMEOUT });
+
     const reply = unique('Hi Casey, Alice here');
     await send(agent.page, reply);
     await expectOnce(customer.page, reply);
@@ -304,6 +307,55 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
       assert.match((await focused(agent.page)).label, /Dana/);
     } finally {
       await tab.context.close();
+    }
+  });
+
+  it('keeps its look against hostile page styles and fits a phone screen', async () => {
+    const { page, context } = await openTab(env, '/demo/customer?user=1004&name=Erin');
+    try {
+      await page.addStyleTag({
+        content: `body, div { color: #f0f !important; font: italic 30px serif !important;
+          letter-spacing: 4px !important; text-transform: uppercase !important; }
+          button { background: #ff0 !important; } .shc-bubble { display: none !important; }`,
+      });
+      await page.setViewportSize({ width: 375, height: 667 });
+      await openCustomerPanel(page);
+      const text = unique('Styled by the widget only');
+      await send(page, text);
+      await expectOnce(page, text);
+      const style = await log(page)
+        .locator('.shc-bubble', { hasText: text })
+        .evaluate((el) => {
+          const cs = getComputedStyle(el);
+          return { font: cs.fontSize, spacing: cs.letterSpacing, transform: cs.textTransform };
+        });
+      assert.deepEqual(style, { font: '15px', spacing: 'normal', transform: 'none' });
+      const send_ = await page
+        .getByRole('button', { name: 'Send' })
+        .evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.notEqual(send_, 'rgb(255, 255, 0)');
+      // On a phone the panel takes the screen and nothing scrolls sideways.
+      const box = await page.getByRole('dialog').boundingBox();
+      assert.deepEqual([box.x, box.width], [0, 375]);
+      const overflow = await log(page).evaluate((el) => el.scrollWidth - el.clientWidth);
+      assert.equal(overflow, 0);
+      await page.screenshot({ path: resolve(artifacts, 'customer-phone.png') });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('respects prefers-reduced-motion', async () => {
+    const { page, context } = await openTab(env, '/demo/customer?user=1005&name=Fay');
+    try {
+      await page.emulateMedia({ reducedMotion: 'reduce' });
+      await openCustomerPanel(page);
+      const animation = await page
+        .getByRole('dialog')
+        .evaluate((el) => getComputedStyle(el).animationName);
+      assert.equal(animation, 'none');
+    } finally {
+      await context.close();
     }
   });
 

@@ -2,6 +2,8 @@
  * Widget styles, injected into its shadow root so host CSS cannot reach in and these rules cannot
  * leak out. Only the documented `--shc-*` custom properties cross the boundary (custom
  * properties inherit through shadow DOM), which is what makes the widget themeable.
+ * Page rules can still style the host element, and inherited properties (colour, font,
+ * letter-spacing…) would flow from it; `.shc-root` resets them all, and no page rule can reach it.
  * The defaults meet WCAG 2.1 AA contrast (4.5:1 or better for all text).
  */
 export const CSS = `
@@ -12,8 +14,8 @@ export const CSS = `
 --bd:var(--shc-color-border,#8a94a3);--dg:var(--shc-color-danger,#b91c1c);
 --ok:var(--shc-color-online,#047857);--fc:var(--shc-color-focus,#c2410c);
 --r:var(--shc-radius,12px);--s:var(--shc-spacing,8px);
-font:var(--shc-font-size,15px)/1.4 var(--shc-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);
-color:var(--tx)}
+}
+.shc-root{all:initial;display:block;text-align:start;font:var(--shc-font-size,15px)/1.4 var(--shc-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);color:var(--tx)}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 h2{font-size:1.05em;margin:0}
