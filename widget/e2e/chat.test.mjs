@@ -310,6 +310,46 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
     }
   });
 
+  it('loads older history when scrolled to the top, keeping the reader in place', async () => {
+    const session = async (query) => (await fetch(`${env.origin}/demo/session?${query}`)).json();
+    const call = async (who, method, path, body) => {
+      const res = await fetch(`${env.origin}/api/v1${path}`, {
+        method,
+        headers: { authorization: 'Bearer ' + who.token, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.ok(res.ok, `${method} ${path}: ${res.status}`);
+      return res.json();
+    };
+    const gus = await session('as=customer&user=1006&name=Gus');
+    const alice = await session('as=agent');
+    const conv = await call(gus, 'POST', '/conversations', { businessId: '1' });
+    // 60 messages in id order, two senders, paced under the 20-per-5-s send limit.
+    for (let n = 1; n <= 60; n++) {
+      if (n === 31) await new Promise((r) => setTimeout(r, 5500));
+      const who = n % 2 ? gus : alice;
+      await call(who, 'POST', `/conversations/${conv.id}/messages`, {
+        clientId: `history-${n}`,
+        body: `History ${n}.`,
+      });
+    }
+    const { page, context } = await openTab(env, '/demo/customer?user=1006&name=Gus');
+    try {
+      await openCustomerPanel(page);
+      await expectOnce(page, 'History 60.');
+      assert.equal(await log(page).locator('.shc-msg').count(), 50);
+      await log(page).evaluate((el) => (el.scrollTop = 0));
+      await expectOnce(page, 'History 1.');
+      assert.equal(await log(page).locator('.shc-msg').count(), 60);
+      assert.ok((await log(page).evaluate((el) => el.scrollTop)) > 0, 'the reader stays in place');
+      await page
+        .getByRole('button', { name: 'Load earlier messages' })
+        .waitFor({ state: 'detached' });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('keeps its look against hostile page styles and fits a phone screen', async () => {
     const { page, context } = await openTab(env, '/demo/customer?user=1004&name=Erin');
     try {

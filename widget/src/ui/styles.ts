@@ -37,12 +37,12 @@ button:disabled{cursor:default;opacity:.7}
 .shc-close{font-size:20px;width:36px}
 .shc-presence{display:inline-flex;align-items:center;gap:6px;font-size:.85em}
 .shc-dot{width:9px;height:9px;border-radius:50%;border:1px solid currentColor}
-.shc-online .shc-dot{background:var(--ok);border-color:#fff}
-.shc-inbox .shc-online .shc-dot{border-color:var(--ok)}
+.shc-online .shc-dot{background:var(--ok)}
+.shc-header .shc-online .shc-dot{background:#86efac}
 .shc-thread{flex:1;display:flex;flex-direction:column;min-height:0}
 .shc-history{flex:1;display:flex;flex-direction:column;min-height:0}
 .shc-older{margin:var(--s) auto 0}
-.shc-log{flex:1;overflow-y:auto;padding:var(--s);scroll-behavior:smooth}
+.shc-log{flex:1;overflow-y:auto;padding:var(--s)}
 .shc-list{display:flex;flex-direction:column;gap:var(--s)}
 .shc-msg{display:flex;flex-direction:column;align-items:flex-start;max-width:85%}
 .shc-own{align-self:flex-end;align-items:flex-end}
@@ -79,6 +79,6 @@ button:disabled{cursor:default;opacity:.7}
 .shc-last{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .shc-main{display:flex;flex-direction:column;min-height:0}
 @media (max-width:640px){.shc-agent{grid-template-columns:1fr}.shc-has-thread .shc-inbox,.shc-agent:not(.shc-has-thread) .shc-main{display:none}}
-@media (max-width:480px){.shc-panel{inset:0;width:auto;height:auto;max-height:none;border-radius:0}.shc-msg{max-width:92%}}
+@media (max-width:480px){.shc-panel{inset:0;width:auto;height:auto;max-height:none;border-radius:0}.shc-launcher[aria-expanded=true]{display:none}.shc-msg{max-width:92%}}
 @media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}
 `;
