@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::json;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;

@@ -623,11 +623,7 @@ async fn community_opt_in() {
         )
         .await;
     assert_eq!(
-        (
-            s,
-            v["subscribed"].as_bool(),
-            v["conversation"]["type"].as_str()
-        ),
+        (s, v["subscribed"].as_bool(), v["type"].as_str()),
         (200, Some(false), Some("COMMUNITY"))
     );
     assert_eq!(
@@ -653,7 +649,7 @@ async fn community_opt_in() {
         (v["subscribed"].as_bool(), v["subscriberCount"].as_i64()),
         (Some(true), Some(1))
     );
-    let conv = v["conversation"]["id"].as_str().unwrap().to_string();
+    let conv = v["id"].as_str().unwrap().to_string();
     assert_eq!(n.send(&c, &conv, "x", "customers cannot post").await.0, 403);
     assert_eq!(
         n.call(

@@ -29,7 +29,7 @@ pub struct ConversationInfo {
 
 pub enum ConversationMsg {
     Info(RpcReplyPort<ConversationInfo>),
-    Stored(Message, Option<SessionId>),
+    Stored(Box<Message>, Option<SessionId>),
     Changed(Arc<ServerEvent>),
     Typing {
         user: i64,
@@ -181,6 +181,7 @@ impl Actor for ConversationActor {
                 let _ = reply.send(st.info());
             }
             ConversationMsg::Stored(message, origin) => {
+                let message = *message;
                 st.last_activity = Instant::now();
                 let sender = message.sender_id.0;
                 st.typing.remove(&sender);
@@ -389,7 +390,7 @@ impl Conversations {
     pub async fn stored(&self, message: Message, origin: Option<SessionId>) {
         let conv = message.conversation_id;
         if let Err(e) = self
-            .tell(conv, ConversationMsg::Stored(message, origin))
+            .tell(conv, ConversationMsg::Stored(Box::new(message), origin))
             .await
         {
             tracing::error!(error = %e, conversation_id = conv.0, "stored message not fanned out; clients recover it by resume");

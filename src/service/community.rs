@@ -22,7 +22,6 @@ impl Service {
         let (subscribed, subscriber_count) =
             store::conversations::subscription(&self.pool, business, who.user_id).await?;
         Ok(Community {
-            business_id: business,
             conversation,
             subscribed,
             subscriber_count,

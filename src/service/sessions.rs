@@ -59,7 +59,7 @@ impl Service {
                 }
             }
         };
-        let outbound = SessionHandle::new(SessionSpec {
+        let outbound = SessionHandle::open(SessionSpec {
             id: self.hub.next_session_id(),
             user_id: who.user_id.0,
             role: who.role,

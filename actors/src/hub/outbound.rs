@@ -61,7 +61,7 @@ pub struct SessionSpec {
 }
 
 impl SessionHandle {
-    pub fn new(spec: SessionSpec) -> Outbound {
+    pub fn open(spec: SessionSpec) -> Outbound {
         let (tx, rx) = mpsc::channel(spec.capacity.max(2));
         let handle = Arc::new(SessionHandle {
             id: spec.id,
@@ -179,7 +179,7 @@ mod tests {
 
     #[tokio::test]
     async fn drops_typing_first_then_closes_with_1013() {
-        let out = SessionHandle::new(spec(4));
+        let out = SessionHandle::open(spec(4));
         let h = out.handle.clone();
         assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
         assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);

@@ -133,12 +133,13 @@ pub struct Conversation {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The community channel of a business and whether the caller is subscribed.
+/// The community channel of a business: the conversation itself, plus whether the caller is
+/// subscribed and how many are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Community {
-    pub business_id: Id,
+    #[serde(flatten)]
     pub conversation: Conversation,
     pub subscribed: bool,
     #[ts(type = "number")]

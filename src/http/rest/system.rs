@@ -14,10 +14,7 @@ pub async fn ready(st: &AppState) -> Resp {
         .execute(&st.service.pool)
         .await
         .is_ok();
-    let redis = match &st.redis_ready {
-        Some(check) => Some(check()),
-        None => None,
-    };
+    let redis = st.redis_ready.as_ref().map(|check| check());
     let ok = db && redis.unwrap_or(true);
     let status = if ok {
         StatusCode::OK
