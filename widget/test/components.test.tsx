@@ -1,6 +1,6 @@
 import { fireEvent, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mount, type WidgetHandle } from '../src';
+import { mount, themeVar, type WidgetHandle } from '../src';
 import { conversation, fakeFetch, FakeWebSocket, message, token } from './fakes';
 
 let host: HTMLElement;
@@ -158,6 +158,31 @@ describe('customer mode', () => {
     expect(preview.getAttribute('src')).toBe('blob:preview');
     fireEvent.click(ui.getByRole('button', { name: 'Remove wheel.png' }));
     await waitFor(() => expect(ui.queryByAltText('Preview of wheel.png')).toBeNull());
+  });
+});
+
+describe('mount API', () => {
+  it('maps theme names to variables', () => {
+    expect(themeVar('colorPrimary')).toBe('--shc-color-primary');
+    expect(themeVar('--shc-radius')).toBe('--shc-radius');
+  });
+
+  it('unmount closes the connection and removes the widget', async () => {
+    const { shadow } = setup('customer');
+    const ws = FakeWebSocket.last();
+    ws.open();
+    const seen: unknown[] = [];
+    host.addEventListener('servihub:connection', (e) => seen.push((e as CustomEvent).detail));
+    handle!.unmount();
+    handle = undefined;
+    expect(ws.readyState).toBe(3);
+    expect(shadow.childNodes).toHaveLength(0);
+    ws.push({ type: 'unread', conversationId: '10', count: 5 });
+    expect(seen).toEqual([]);
+  });
+
+  it('rejects a mount without apiUrl or token', () => {
+    expect(() => mount(host, { apiUrl: '', token: '' })).toThrow(/apiUrl and token/);
   });
 });
 
