@@ -34,6 +34,8 @@ pub struct Config {
     pub demo: bool,
     pub notify_webhook_url: Option<String>,
     pub notify_webhook_secret: Option<String>,
+    /// First webhook retry delay (doubling after); `NOTIFY_BACKOFF_MS`, 1000 by default.
+    pub notify_backoff_ms: u32,
     pub rate_limit_messages: u32,
     pub rate_limit_window: Duration,
     pub widget_dir: String,
@@ -109,6 +111,7 @@ pub fn from_lookup(
     }
     let rate_limit_messages = parse_num(&var, "RATE_LIMIT_MESSAGES", 20)?;
     let window_ms = parse_num(&var, "RATE_LIMIT_WINDOW_MS", 5000)?;
+    let notify_backoff_ms = parse_num(&var, "NOTIFY_BACKOFF_MS", 1000)?;
     Ok(Config {
         host: var("HOST").unwrap_or_else(|| "0.0.0.0".into()),
         port,
@@ -125,6 +128,7 @@ pub fn from_lookup(
         demo,
         notify_webhook_secret: var("NOTIFY_WEBHOOK_SECRET"),
         notify_webhook_url,
+        notify_backoff_ms,
         rate_limit_messages,
         rate_limit_window: Duration::from_millis(window_ms as u64),
         widget_dir: var("WIDGET_DIR").unwrap_or_else(|| "widget".into()),

@@ -9,6 +9,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
 use servihub_actors::conversation::Conversations;
 use servihub_actors::hub::Hub;
+use servihub_actors::notifier::{Notifier, NotifierConfig};
 use servihub_actors::persistence::{Persistence, PersistenceConfig, PersistenceHandle};
 use servihub_actors::presence::{Presence, PresenceArgs, PresenceView};
 use servihub_actors::session::SessionSupervisor;
@@ -127,6 +128,26 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     )
     .await
     .map_err(actors)?;
+    if let Some(url) = &config.notify_webhook_url {
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|_| StartError::Actors("NOTIFY_WEBHOOK_URL is not a valid URL".into()))?;
+        if config.notify_webhook_secret.is_none() {
+            tracing::warn!("NOTIFY_WEBHOOK_SECRET is unset: webhook calls go unsigned");
+        }
+        let mut nc = NotifierConfig::new(uri, config.notify_webhook_secret.clone());
+        let backoff = u64::from(config.notify_backoff_ms);
+        nc.base_backoff = std::time::Duration::from_millis(backoff);
+        nc.poll = std::time::Duration::from_millis(backoff.clamp(20, 500));
+        Actor::spawn_linked(
+            Some(format!("notifier-{}", config.node_id)),
+            Notifier,
+            (pool.clone(), nc),
+            root.get_cell(),
+        )
+        .await
+        .map_err(actors)?;
+    }
     let (sessions, _) = Actor::spawn_linked(None, SessionSupervisor, (), root.get_cell())
         .await
         .map_err(actors)?;

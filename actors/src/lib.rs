@@ -7,6 +7,7 @@
 
 pub mod conversation;
 pub mod hub;
+pub mod notifier;
 pub mod persistence;
 pub mod presence;
 pub mod protocol;

@@ -43,6 +43,7 @@ pub fn config(database_url: &str) -> Config {
         demo: false,
         notify_webhook_url: None,
         notify_webhook_secret: None,
+        notify_backoff_ms: 1000,
         rate_limit_messages: 20,
         rate_limit_window: Duration::from_secs(5),
         widget_dir: "widget".into(),
@@ -56,7 +57,12 @@ impl TestNode {
 
     pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestNode {
         let db = format!("shc_test_{}", uuid::Uuid::new_v4().simple());
-        let database_url = format!("{}/{}", admin_url(), db);
+        Self::start_on(&format!("{}/{}", admin_url(), db), tweak).await
+    }
+
+    /// Starts a node on an existing database (a restart).
+    pub async fn start_on(database_url: &str, tweak: impl FnOnce(&mut Config)) -> TestNode {
+        let database_url = database_url.to_string();
         let mut cfg = config(&database_url);
         tweak(&mut cfg);
         let node = servihub_chat::start(cfg.clone())

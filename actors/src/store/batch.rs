@@ -160,6 +160,7 @@ async fn attach(
 }
 
 /// One pending outbox row per (recipient, conversation): a burst of messages becomes one webhook.
+/// The first delivery waits a second so the burst has time to gather.
 async fn enqueue_notifications(
     tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
     items: &[NewMessage],
@@ -188,8 +189,9 @@ async fn enqueue_notifications(
         counts.push(n);
     }
     sqlx::query(
-        "INSERT INTO notification_outbox (user_id, conversation_id, last_message_id, message_count)
-         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::int[])
+        "INSERT INTO notification_outbox (user_id, conversation_id, last_message_id, message_count, next_attempt_at)
+         SELECT u, c, m, n, now() + interval '1 second'
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::int[]) AS x(u, c, m, n)
          ON CONFLICT (user_id, conversation_id) WHERE delivered_at IS NULL DO UPDATE
            SET last_message_id = GREATEST(notification_outbox.last_message_id, EXCLUDED.last_message_id),
                message_count = notification_outbox.message_count + EXCLUDED.message_count",
