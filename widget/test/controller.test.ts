@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ChatController, identityFromToken } from '../src/store/controller';
+import { ChatController } from '../src/store/controller';
+import { identityFromToken } from '../src/store/helpers';
 import { localId } from '../src/store/messages';
 import {
   conversation,
@@ -197,6 +198,34 @@ describe('history paging', () => {
     expect(thread.hasMore).toBe(false);
     await ctl.loadOlder('10');
     expect(api.calls.filter((c) => c.path.includes('before='))).toHaveLength(1);
+    ctl.stop();
+  });
+});
+
+describe('agent inbox', () => {
+  it('reloads the inbox when a message arrives for a conversation it does not know', async () => {
+    const api = fakeFetch({
+      'GET /api/v1/conversations': () => ({ items: [conversation('10')] }),
+    });
+    const ctl = new ChatController({
+      apiUrl: 'http://node.test',
+      token: token({ sub: '2001', role: 'AGENT', businessId: '1' }),
+      mode: 'agent',
+      fetch: api.fetch,
+      connection: { WebSocketImpl: FakeWebSocket as unknown as typeof WebSocket },
+    });
+    await ctl.start();
+    FakeWebSocket.last().open();
+    FakeWebSocket.last().push({
+      type: 'message.new',
+      message: message('5', { conversationId: '10' }),
+    });
+    FakeWebSocket.last().push({
+      type: 'message.new',
+      message: message('6', { conversationId: '99' }),
+    });
+    await flush();
+    expect(api.calls.filter((c) => c.path === '/api/v1/conversations')).toHaveLength(2);
     ctl.stop();
   });
 });

@@ -4,13 +4,13 @@ import {
   type ClientFrame,
   type ContentType,
   type Message,
-  type Role,
   type ServerEvent,
 } from '../protocol';
 import { Connection, type ConnectionOptions } from '../transport/connection';
 import { applyEvent, withConversation, withMessage, withThreadMessages } from './events';
 import { firstStoredId, lastStoredId, localId, mergeMessages, type ChatMessage } from './messages';
-import { createChatStore, type ChatState, type ChatStore, type Mode } from './state';
+import { identityFromToken, newClientId, toggleReaction } from './helpers';
+import { createChatStore, type ChatStore, type Mode } from './state';
 
 export interface ControllerOptions {
   apiUrl: string;
@@ -28,13 +28,6 @@ const ACK_TIMEOUT_MS = 15_000;
 /** The node expires a typing state after 5 s; renewing a little earlier keeps it steady. */
 const TYPING_RENEW_MS = 3_000;
 const TYPING_EXPIRY_MS = 6_000;
-
-let counter = 0;
-export function newClientId(): string {
-  const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
-  return Date.now().toString(36) + '-' + (counter++).toString(36) + Math.random().toString(36);
-}
 
 /** Owns the side effects: REST calls, the live connection, timers. The store holds only data. */
 export class ChatController {
@@ -192,7 +185,9 @@ export class ChatController {
     const me = this.store.getState().me.userId ?? '';
     this.store.setState((s) =>
       withThreadMessages(s, cid, (list) =>
-        list.map((m) => (m.id === messageId ? { ...m, reactions: toggle(m, emoji, me, on) } : m)),
+        list.map((m) =>
+          m.id === messageId ? { ...m, reactions: toggleReaction(m, emoji, me, on) } : m,
+        ),
       ),
     );
     try {
@@ -203,7 +198,7 @@ export class ChatController {
       this.store.setState((s) =>
         withThreadMessages(s, cid, (list) =>
           list.map((m) =>
-            m.id === messageId ? { ...m, reactions: toggle(m, emoji, me, !on) } : m,
+            m.id === messageId ? { ...m, reactions: toggleReaction(m, emoji, me, !on) } : m,
           ),
         ),
       );
@@ -316,6 +311,13 @@ export class ChatController {
       return;
     }
     if (event.type === 'typing') this.expireTyping(event.conversationId, event.userId);
+    if (
+      event.type === 'message.new' &&
+      !this.store.getState().conversations[event.message.conversationId]
+    ) {
+      // A conversation this inbox has not seen (its `conversation.new` was missed): reload the list.
+      this.refreshInbox().catch(() => undefined);
+    }
     const patch = applyEvent(this.store.getState(), event);
     if (patch) this.store.setState(patch);
   }
@@ -355,30 +357,5 @@ export class ChatController {
         ),
       ),
     );
-  }
-}
-
-function toggle(m: Message, emoji: string, me: string, on: boolean) {
-  const list = (m.reactions ?? []).map((r) => ({ ...r, userIds: [...r.userIds] }));
-  let r = list.find((x) => x.emoji === emoji);
-  if (!r) list.push((r = { emoji, userIds: [] }));
-  const has = r.userIds.includes(me);
-  if (on !== has) r.userIds = on ? [...r.userIds, me] : r.userIds.filter((u) => u !== me);
-  return list.filter((x) => x.userIds.length > 0);
-}
-
-/** Reads (does not verify) the JWT claims; the node verifies, the widget only needs who it is. */
-export function identityFromToken(token: string): ChatState['me'] {
-  try {
-    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(part)) as Record<string, unknown>;
-    const str = (v: unknown) => (v === undefined || v === null ? null : String(v));
-    return {
-      userId: str(claims.sub),
-      role: (str(claims.role) as Role | null) ?? null,
-      businessId: str(claims.businessId),
-    };
-  } catch {
-    return { userId: null, role: null, businessId: null };
   }
 }
