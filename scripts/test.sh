@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 echo "== rust: unit and integration tests"
 cargo nextest run --workspace --no-fail-fast --exclude servihub-bench
 
+echo "== protocol: the widget's generated types match the Rust definitions"
+git diff --exit-code --stat -- widget/src/protocol/generated
+untracked=$(git ls-files --others --exclude-standard -- widget/src/protocol/generated)
+[ -z "$untracked" ] || { echo "new generated types not committed: $untracked" >&2; exit 1; }
+
 echo "== widget: lint, typecheck, unit tests, build and size check"
 cd widget
 npm ci --no-audit --no-fund
