@@ -77,6 +77,7 @@ export function CustomerApp({ title }: { title?: string }) {
         aria-expanded={open}
         aria-label={(open ? 'Close chat with ' : 'Chat with ') + name + badge}
         onClick={() => ctl.setOpen(!open)}
+        onKeyDown={(e) => e.key === 'Escape' && ctl.setOpen(false)}
       >
         <ChatIcon />
         {unread > 0 && (
