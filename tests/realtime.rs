@@ -251,3 +251,62 @@ async fn sse_receives_rest_sends_and_replays_with_last_event_id() {
     assert!(!buf.contains("over sse"), "what was seen is not replayed");
     n.stop().await;
 }
+
+#[tokio::test]
+async fn bad_frames_get_errors_and_abuse_or_oversize_closes() {
+    let n = TestNode::start().await;
+    let c = n.customer(100);
+    let other = n.customer(101);
+    let conv = n.open(&c, 1).await;
+    let (_, m) = n.send(&c, &conv, "mine", "original").await;
+    let mut ow = ws_connect(&n, &other).await;
+    // editing someone else's message: forbidden, with the frame's clientId as ref
+    ws_send(
+        &mut ow,
+        json!({"type": "message.edit", "messageId": m["id"], "body": "hijack", "clientId": "e1"}),
+    )
+    .await;
+    let e = next_of(&mut ow, "error").await;
+    assert_eq!(
+        (e["code"].as_str(), e["ref"].as_str()),
+        (Some("forbidden"), Some("e1"))
+    );
+    // missing fields and unknown types are bad requests; the socket stays open
+    ws_send(
+        &mut ow,
+        json!({"type": "message.send", "conversationId": conv}),
+    )
+    .await;
+    assert_eq!(next_of(&mut ow, "error").await["code"], "bad_request");
+    ws_send(&mut ow, json!({"type": "launch.rockets"})).await;
+    assert_eq!(next_of(&mut ow, "error").await["code"], "bad_request");
+    ws_send(&mut ow, json!({"type": "ping"})).await;
+    next_of(&mut ow, "pong").await;
+    // repeated abuse: closed with 1008
+    for _ in 0..10 {
+        ow.send(WsMessage::Text("garbage".into())).await.unwrap();
+    }
+    assert_eq!(next_of(&mut ow, "closed").await["code"], 1008);
+    // a message over 64 KiB: closed with 1009, nothing stored
+    let before = n.count_messages().await;
+    let mut cw = ws_connect(&n, &c).await;
+    let huge = json!({"type": "message.send", "conversationId": conv, "clientId": "big", "body": "x".repeat(70 * 1024)});
+    let _ = cw.send(WsMessage::Text(huge.to_string().into())).await;
+    assert_eq!(next_of(&mut cw, "closed").await["code"], 1009);
+    assert_eq!(n.count_messages().await, before);
+    // the message is untouched
+    let (_, page) = n
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/conversations/{conv}/messages"),
+            Some(&c),
+            None,
+        )
+        .await;
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["body"] == "original"));
+    n.stop().await;
+}

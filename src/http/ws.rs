@@ -29,8 +29,11 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::WebSocketStream;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(25);
-/// Frames and messages above this are refused by the codec before they are buffered whole.
+/// Messages above this are refused with 1009.
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// A single frame is read whole up to this size before the message limit applies, so a slightly
+/// oversized message gets a clean 1009; anything larger is cut off at its header.
+pub const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
 /// Bad frames tolerated before the socket is closed with 1008.
 const MAX_BAD_FRAMES: u32 = 10;
 const CLOSE_GOING_AWAY: u16 = 1001;
@@ -72,7 +75,7 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         };
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
-            .max_frame_size(Some(MAX_MESSAGE_BYTES));
+            .max_frame_size(Some(MAX_FRAME_BYTES));
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
@@ -172,7 +175,8 @@ async fn run(
                 }
             }
             _ = shutdown.changed() => break CLOSE_GOING_AWAY,
-            _ = &mut reader => break 0,
+            // The reader may have asked for a close (1008, 1009) as it ended: say so.
+            _ = &mut reader => break handle.close_requested(),
         }
     };
     if close_code != 0 {

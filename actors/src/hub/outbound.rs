@@ -122,6 +122,11 @@ impl SessionHandle {
         }
     }
 
+    /// The close code requested so far (0: none).
+    pub fn close_requested(&self) -> u16 {
+        self.close_code.load(Ordering::Acquire)
+    }
+
     /// Waits until the session must close and returns the close code.
     pub async fn wait_closed(&self) -> u16 {
         loop {
