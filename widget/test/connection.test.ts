@@ -144,3 +144,31 @@ describe('Connection', () => {
     expect(es.closed).toBe(true);
   });
 });
+
+describe('Connection fallback on silent sockets', () => {
+  it('counts a WebSocket that opens but never delivers a frame as failing', () => {
+    const { conn, opens } = setup();
+    conn.start();
+    for (let i = 0; i < 2; i++) {
+      FakeWebSocket.last().open();
+      FakeWebSocket.last().fail();
+      vi.advanceTimersByTime(10_000);
+    }
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    FakeEventSource.last().open();
+    expect(opens.at(-1)).toEqual(['sse', true]);
+  });
+
+  it('keeps WebSocket after a working socket drops', () => {
+    const { conn } = setup();
+    conn.start();
+    for (let i = 0; i < 3; i++) {
+      FakeWebSocket.last().open();
+      FakeWebSocket.last().push({ type: 'pong' });
+      FakeWebSocket.last().fail();
+      vi.advanceTimersByTime(10_000);
+    }
+    expect(FakeWebSocket.instances).toHaveLength(4);
+    expect(FakeEventSource.instances).toHaveLength(0);
+  });
+});

@@ -89,17 +89,18 @@ export class Connection {
         const reconnect = this.everOpened;
         this.everOpened = true;
         this.attempt = 0;
-        if (kind === 'ws') this.wsFailures = 0;
         this.setStatus('online', kind);
         this.opts.onOpen(kind, reconnect);
       },
       onEvent: (event: ServerEvent) => {
-        if (this.transport === transport) this.opts.onEvent(event);
+        if (this.transport !== transport) return;
+        if (kind === 'ws') this.wsFailures = 0;
+        this.opts.onEvent(event);
       },
-      onClose: (opened: boolean) => {
+      onClose: (worked: boolean) => {
         if (this.transport !== transport) return;
         this.transport = null;
-        if (kind === 'ws' && !opened) this.wsFailures++;
+        if (kind === 'ws' && !worked) this.wsFailures++;
         this.scheduleReconnect();
       },
     };

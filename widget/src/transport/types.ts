@@ -5,8 +5,8 @@ export type TransportKind = 'ws' | 'sse';
 export interface TransportHandlers {
   onOpen(): void;
   onEvent(event: ServerEvent): void;
-  /** Called once per transport; `opened` tells a failed attempt from a dropped connection. */
-  onClose(opened: boolean): void;
+  /** Called once per transport; `worked` tells a failed attempt from a dropped connection. */
+  onClose(worked: boolean): void;
 }
 
 export interface Transport {

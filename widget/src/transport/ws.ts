@@ -8,7 +8,11 @@ const DEFAULT_HEARTBEAT_MS = 25_000;
 export class WsTransport implements Transport {
   readonly kind = 'ws' as const;
   private socket: WebSocket;
-  private opened = false;
+  /**
+   * Set by the first frame, not by the socket's open event: a proxy that accepts the upgrade but
+   * passes nothing is as broken as one that refuses it, and counts towards the SSE fallback.
+   */
+  private working = false;
   private closed = false;
   private heartbeat?: ReturnType<typeof setInterval>;
   private lastFrameAt = Date.now();
@@ -20,13 +24,13 @@ export class WsTransport implements Transport {
   ) {
     this.socket = new Impl(url, WS_SUBPROTOCOL);
     this.socket.onopen = () => {
-      this.opened = true;
       this.lastFrameAt = Date.now();
       this.startHeartbeat(DEFAULT_HEARTBEAT_MS);
       handlers.onOpen();
     };
     this.socket.onmessage = (msg: MessageEvent) => {
       this.lastFrameAt = Date.now();
+      this.working = true;
       if (typeof msg.data !== 'string') return;
       const event = parseEvent(msg.data);
       if (!event) return;
@@ -69,6 +73,6 @@ export class WsTransport implements Transport {
     } catch {
       // Closing a socket that never connected can throw in some browsers; it is gone either way.
     }
-    this.handlers.onClose(this.opened);
+    this.handlers.onClose(this.working);
   }
 }
