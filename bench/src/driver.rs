@@ -164,7 +164,7 @@ pub async fn drive(
                     break;
                 }
                 let sent_us = next_send.saturating_duration_since(recorder.epoch).as_micros() as u64;
-                let id = client_id(plan.index, seq, sent_us);
+                let id = client_id(recorder.run_id, plan.index, seq, sent_us);
                 seq += 1;
                 next_send += schedule.period;
                 recorder.sent.fetch_add(1, Ordering::Relaxed);

@@ -21,6 +21,8 @@ fn new_histogram() -> Histogram<u64> {
 pub struct Recorder {
     /// Every timestamp in a client id is microseconds since this instant.
     pub epoch: Instant,
+    /// Unique per run (wall-clock nanoseconds at start), part of every client id.
+    pub run_id: u64,
     /// Samples whose send time is before this (µs since epoch) are warm-up and not recorded.
     pub measure_from_us: u64,
     ack: Mutex<Histogram<u64>>,
@@ -35,8 +37,12 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new(epoch: Instant) -> Self {
+        let run_id = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
         Self {
             epoch,
+            run_id,
             measure_from_us: 0,
             ack: Mutex::new(new_histogram()),
             delivery: Mutex::new(new_histogram()),

@@ -1,8 +1,10 @@
 //! The three dialects on the socket: the node's JSON protocol, the floor relay's raw echo, and
 //! Socket.IO 4 (Engine.IO v4 over a WebSocket, spoken by hand to keep the bench lean).
 //!
-//! Every message carries its send time in its client id, `b<socket>-<seq>-<µs since epoch>`, so a
-//! receiver computes latency without a shared table.
+//! Every message carries its send time in its client id, `b<socket>-<run>.<seq>-<µs since epoch>`,
+//! so a receiver computes latency without a shared table. The run id keeps ids unique across runs:
+//! the node answers a repeated client id with the first stored message (idempotent send), which
+//! would measure the duplicate path instead of a durable write.
 
 use serde::Deserialize;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,8 +26,8 @@ pub enum Event {
     Other,
 }
 
-pub fn client_id(socket: u32, seq: u64, sent_us: u64) -> String {
-    format!("b{socket}-{seq}-{sent_us}")
+pub fn client_id(run: u64, socket: u32, seq: u64, sent_us: u64) -> String {
+    format!("b{socket}-{run:x}.{seq}-{sent_us}")
 }
 
 /// (socket, send time) from a bench client id; None for anything else.
@@ -33,7 +35,7 @@ pub fn parse_client_id(id: &str) -> Option<(u32, u64)> {
     let rest = id.strip_prefix('b')?;
     let mut parts = rest.splitn(3, '-');
     let socket = parts.next()?.parse().ok()?;
-    let _seq = parts.next()?;
+    let _run_and_seq = parts.next()?;
     let sent_us = parts.next()?.parse().ok()?;
     Some((socket, sent_us))
 }
@@ -158,7 +160,10 @@ mod tests {
 
     #[test]
     fn client_ids_round_trip() {
-        assert_eq!(parse_client_id(&client_id(7, 3, 12345)), Some((7, 12345)));
+        assert_eq!(
+            parse_client_id(&client_id(0xabc, 7, 3, 12345)),
+            Some((7, 12345))
+        );
         assert_eq!(parse_client_id("web-1"), None);
     }
 
