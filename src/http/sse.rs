@@ -105,7 +105,10 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
                 }
                 let bytes = tokio::select! {
                     item = outbound.rx.recv() => match item {
-                        Some(ev) => frame(&ev, &mut cursor).unwrap_or_default(),
+                        Some(ev) => {
+                            metrics::histogram!("chat_outbound_queue_depth", "transport" => "sse").record(outbound.rx.len() as f64);
+                            frame(&ev, &mut cursor).unwrap_or_default()
+                        }
                         None => return None,
                     },
                     _ = closer.wait_closed() => return None,

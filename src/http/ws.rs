@@ -157,6 +157,7 @@ async fn run(
         tokio::select! {
             item = outbound.rx.recv() => {
                 let Some(ev) = item else { break CLOSE_GOING_AWAY };
+                metrics::histogram!("chat_outbound_queue_depth", "transport" => "ws").record(outbound.rx.len() as f64);
                 let Some(enc) = encode(codec, &ev) else { continue };
                 if sink.send(to_ws(enc)).await.is_err() {
                     break 0;
