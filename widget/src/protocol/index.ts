@@ -1,129 +1,30 @@
 /**
- * Wire types of the ServiHub Chat protocol (see the project's protocol document).
- * Ids are decimal strings because BIGINT does not fit a JS number; times are RFC 3339 UTC.
- * These mirror the node's Rust definitions until the generated bindings replace them.
+ * Wire types of the ServiHub Chat protocol. The types themselves are generated from the node's
+ * Rust definitions (ts-rs, `generated/`), so they cannot drift; this module adds what the widget
+ * needs on top. Ids are decimal strings because BIGINT does not fit a JS number.
  */
 
-export type Role = 'CUSTOMER' | 'AGENT' | 'OWNER';
-export type ContentType = 'TEXT' | 'FILE' | 'IMAGE' | 'VIDEO' | 'OTHER';
+import type { ServerEvent } from './generated/ServerEvent';
 
-export interface Attachment {
-  id: string;
-  url: string;
-  mimeType: string;
-  sizeBytes: number;
-  width: number | null;
-  height: number | null;
-}
+export type { Attachment } from './generated/Attachment';
+export type { ClientFrame } from './generated/ClientFrame';
+export type { Community } from './generated/Community';
+export type { ContentType } from './generated/ContentType';
+export type { Conversation } from './generated/Conversation';
+export type { ConversationType } from './generated/ConversationType';
+export type { ErrorBody } from './generated/ErrorBody';
+export type { ErrorCode } from './generated/ErrorCode';
+export type { Hello } from './generated/Hello';
+export type { Id } from './generated/Id';
+export type { Message } from './generated/Message';
+export type { Participant } from './generated/Participant';
+export type { PresenceStatus } from './generated/PresenceStatus';
+export type { ReactionSummary } from './generated/ReactionSummary';
+export type { Role } from './generated/Role';
+export type { Sender } from './generated/Sender';
+export type { ServerEvent } from './generated/ServerEvent';
 
-export interface Sender {
-  id: string;
-  name: string | null;
-  role: Role;
-}
-
-/** One emoji on a message with the users who put it there. */
-export interface ReactionSummary {
-  emoji: string;
-  userIds: string[];
-}
-
-export interface Message {
-  id: string;
-  conversationId: string;
-  senderId: string;
-  sender: Sender;
-  contentType: ContentType;
-  body: string;
-  fileUrl: string | null;
-  mimeType: string | null;
-  attachments: Attachment[];
-  clientId: string | null;
-  createdAt: string;
-  editedAt: string | null;
-  deletedAt: string | null;
-  reactions: ReactionSummary[];
-}
-
-export interface Participant {
-  userId: string;
-  name: string | null;
-  role: Role;
-}
-
-export interface Conversation {
-  id: string;
-  businessId: string;
-  businessName: string;
-  type: 'DIRECT' | 'SUPPORT_ROOM' | 'COMMUNITY';
-  participants: Participant[];
-  unreadCount: number;
-  lastMessage: Message | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type ErrorCode =
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'bad_request'
-  | 'payload_too_large'
-  | 'rate_limited'
-  | 'overloaded'
-  | 'internal';
-
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  ref: string | null;
-  retryAfterMs?: number;
-}
-
-export type ServerEvent =
-  | {
-      type: 'hello';
-      userId: string;
-      role: Role;
-      businessId: string | null;
-      sessionId: string;
-      heartbeatMs: number;
-    }
-  | { type: 'message.ack'; clientId: string; message: Message }
-  | { type: 'message.new'; message: Message }
-  | { type: 'message.updated'; message: Message }
-  | { type: 'message.deleted'; message: Message }
-  | {
-      type: 'typing';
-      conversationId: string;
-      userId: string;
-      name: string | null;
-      isTyping: boolean;
-    }
-  | { type: 'read'; conversationId: string; userId: string; messageId: string }
-  | { type: 'unread'; conversationId: string; count: number }
-  | { type: 'resume.done'; conversationId: string; lastId: string }
-  | { type: 'presence'; userId: string; status: 'online' | 'offline'; lastSeenAt: string | null }
-  | { type: 'conversation.new'; conversation: Conversation }
-  | { type: 'pong' }
-  | ({ type: 'error' } & ErrorBody);
-
-export type ClientFrame =
-  | {
-      type: 'message.send';
-      conversationId: string;
-      clientId: string;
-      body: string;
-      contentType?: ContentType;
-      attachmentIds?: string[];
-    }
-  | { type: 'message.edit'; messageId: string; body: string; clientId?: string }
-  | { type: 'message.delete'; messageId: string; clientId?: string }
-  | { type: 'typing'; conversationId: string; isTyping: boolean }
-  | { type: 'read'; conversationId: string; messageId: string }
-  | { type: 'resume'; conversationId: string; afterId: string }
-  | { type: 'ping' };
-
+/** A list response: `items`, with `hasMore` on history pages. */
 export interface Page<T> {
   items: T[];
   hasMore?: boolean;
