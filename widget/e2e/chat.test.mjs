@@ -3,75 +3,25 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { artifacts, openTab, runAxe, start } from './harness.mjs';
+import {
+  TIMEOUT,
+  unique,
+  log,
+  input,
+  launcher,
+  inboxItem,
+  expectOnce,
+  send,
+  openCustomerPanel,
+  openAgentThread,
+  focused,
+  waitForFocus,
+  tabUntil,
+} from './page.mjs';
 
-const TIMEOUT = 15_000;
 let env;
 let customer;
 let agent;
-
-const unique = (label) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
-const log = (page) => page.getByRole('log');
-const input = (page) => page.getByLabel('Message', { exact: true });
-const launcher = (page) => page.locator('.shc-launcher');
-const inboxItem = (page, name) => page.locator('.shc-conv', { hasText: name });
-
-/** Waits until `text` shows in the log, then asserts it shows exactly once. */
-async function expectOnce(page, text) {
-  const bubbles = log(page).locator('.shc-bubble', { hasText: text });
-  await bubbles.first().waitFor({ timeout: TIMEOUT });
-  await page.waitForTimeout(300);
-  assert.equal(await bubbles.count(), 1, `"${text}" should appear exactly once`);
-}
-
-async function send(page, text) {
-  await input(page).fill(text);
-  await input(page).press('Enter');
-}
-
-async function openCustomerPanel(page) {
-  if (!(await page.getByRole('dialog').isVisible())) await launcher(page).click();
-  await input(page).waitFor({ timeout: TIMEOUT });
-}
-
-async function openAgentThread(page, name) {
-  await inboxItem(page, name).first().click({ timeout: TIMEOUT });
-  await input(page).waitFor({ timeout: TIMEOUT });
-}
-
-/** The element focused inside the widget's shadow root, described for assertions. */
-function focused(page) {
-  return page.evaluate(() => {
-    let el = document.activeElement;
-    while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-    if (!el) return null;
-    const style = getComputedStyle(el);
-    return {
-      tag: el.tagName.toLowerCase(),
-      className: String(el.className),
-      label: el.getAttribute('aria-label') || el.textContent.trim(),
-      outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
-    };
-  });
-}
-
-async function waitForFocus(page, predicate) {
-  const deadline = Date.now() + TIMEOUT;
-  for (;;) {
-    const f = await focused(page);
-    if (f && predicate(f)) return f;
-    if (Date.now() > deadline) throw new Error('focus is on ' + JSON.stringify(f));
-    await page.waitForTimeout(50);
-  }
-}
-
-async function tabUntil(page, predicate, key = 'Tab', max = 40) {
-  for (let i = 0; i < max; i++) {
-    const f = await focused(page);
-    if (f && predicate(f)) return f;
-    await page.keyboard.press(key);
-  }
-  throw new Error('focus never reached the expected control');
-}
 
 describe('two tabs against a real node', { timeout: 240_000 }, () => {
   before(async () => {
