@@ -27,6 +27,11 @@ pub struct Config {
     pub port: u16,
     pub database_url: String,
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel (`REDIS_PREFIX`, `shc`), so clusters can share a Redis.
+    pub redis_prefix: String,
+    /// Lifetime of a node's presence heartbeat (`PRESENCE_TTL_MS`, 20000): a crashed node's users
+    /// go offline within 5/4 of it.
+    pub presence_ttl: Duration,
     pub jwt: JwtConfig,
     pub cors_origin: Option<String>,
     pub log_json: bool,
@@ -112,11 +117,30 @@ pub fn from_lookup(
     let rate_limit_messages = parse_num(&var, "RATE_LIMIT_MESSAGES", 20)?;
     let window_ms = parse_num(&var, "RATE_LIMIT_WINDOW_MS", 5000)?;
     let notify_backoff_ms = parse_num(&var, "NOTIFY_BACKOFF_MS", 1000)?;
+    let presence_ttl_ms = parse_num(&var, "PRESENCE_TTL_MS", 20_000)?;
+    if presence_ttl_ms < 400 {
+        return Err(ConfigError {
+            var: "PRESENCE_TTL_MS",
+            reason: "must be at least 400 (the heartbeat runs every quarter of it)".into(),
+        });
+    }
+    let redis_prefix = var("REDIS_PREFIX").unwrap_or_else(|| "shc".into());
+    if !redis_prefix
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == ':')
+    {
+        return Err(ConfigError {
+            var: "REDIS_PREFIX",
+            reason: "may hold only letters, digits, '_', '-' and ':'".into(),
+        });
+    }
     Ok(Config {
         host: var("HOST").unwrap_or_else(|| "0.0.0.0".into()),
         port,
         database_url,
         redis_url,
+        redis_prefix,
+        presence_ttl: Duration::from_millis(u64::from(presence_ttl_ms)),
         jwt: JwtConfig {
             secret,
             issuer: var("JWT_ISSUER"),
@@ -208,7 +232,19 @@ mod tests {
                 .var,
             "NOTIFY_WEBHOOK_URL"
         );
+        assert_eq!(
+            cfg(&[s, ("PRESENCE_TTL_MS", "100")], false)
+                .unwrap_err()
+                .var,
+            "PRESENCE_TTL_MS"
+        );
+        assert_eq!(
+            cfg(&[s, ("REDIS_PREFIX", "a b")], false).unwrap_err().var,
+            "REDIS_PREFIX"
+        );
         let ok = cfg(&[s, ("PORT", "8080")], false).unwrap();
+        assert_eq!(ok.redis_prefix, "shc");
+        assert_eq!(ok.presence_ttl, Duration::from_secs(20));
         assert_eq!(ok.port, 8080);
         assert!(ok.log_json);
         assert_eq!(cfg(&[], true).unwrap().jwt.secret, DEMO_JWT_SECRET);

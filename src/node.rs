@@ -4,14 +4,16 @@ use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::http::{self, AppState};
 use crate::service::limiter::LocalLimiter;
-use crate::service::{Service, ServiceParts};
+use crate::service::redis_limiter::RedisLimiter;
+use crate::service::{RateLimiter, Service, ServiceParts};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
+use servihub_actors::bridge::{Bridge, BridgeConfig};
 use servihub_actors::conversation::Conversations;
 use servihub_actors::hub::Hub;
 use servihub_actors::notifier::{Notifier, NotifierConfig};
 use servihub_actors::persistence::{Persistence, PersistenceConfig, PersistenceHandle};
-use servihub_actors::presence::{Presence, PresenceArgs, PresenceView};
+use servihub_actors::presence::{Presence, PresenceArgs, PresenceMsg, PresenceView};
 use servihub_actors::session::SessionSupervisor;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -26,6 +28,8 @@ pub enum StartError {
     Listen(String, std::io::Error),
     #[error("actor system failed to start: {0}")]
     Actors(String),
+    #[error(transparent)]
+    Redis(#[from] servihub_actors::bridge::BridgeError),
 }
 
 /// The process-wide metrics recorder (installed once; every node in a test process shares it).
@@ -80,15 +84,31 @@ pub struct RunningNode {
     shutdown: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     persistence: PersistenceHandle,
+    presence: ActorRef<PresenceMsg>,
+    /// The Redis bridge, in a cluster.
+    bridge: Option<Arc<Bridge>>,
     root: ActorRef<()>,
 }
 
 impl RunningNode {
-    /// Stops accepting, closes sockets with 1001, commits the persistence batch, stops actors.
+    /// Stops accepting, closes sockets with 1001, commits the persistence batch, takes this
+    /// node's users out of the cluster's presence, stops actors.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
         self.persistence.drain().await;
+        if let Some(bridge) = &self.bridge {
+            // Queued behind the sockets' disconnects, so it sees the node empty.
+            let left = self
+                .presence
+                .call(PresenceMsg::Leave, Some(std::time::Duration::from_secs(3)))
+                .await;
+            if left.is_err() {
+                tracing::warn!("presence did not leave the cluster in time; the TTL will");
+            }
+            bridge.flush(std::time::Duration::from_secs(1)).await;
+            bridge.stop();
+        }
         self.root.stop(None);
     }
 }
@@ -117,12 +137,29 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     .await
     .map_err(actors)?;
     let view = Arc::new(PresenceView::default());
+    let bridge = match &config.redis_url {
+        Some(url) => {
+            tracing::info!(prefix = %config.redis_prefix, "cluster mode: events, presence and rate limits go through redis");
+            Some(Bridge::start(
+                BridgeConfig {
+                    url: url.clone(),
+                    prefix: config.redis_prefix.clone(),
+                    node_id: config.node_id.clone(),
+                    presence_ttl: config.presence_ttl,
+                },
+                &hub,
+                view.clone(),
+            )?)
+        }
+        None => None,
+    };
     let (presence, _) = Actor::spawn_linked(
         Some(format!("presence-{}", config.node_id)),
         Presence,
         PresenceArgs {
             hub: hub.clone(),
             view: view.clone(),
+            bridge: bridge.clone(),
         },
         root.get_cell(),
     )
@@ -151,18 +188,27 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     let (sessions, _) = Actor::spawn_linked(None, SessionSupervisor, (), root.get_cell())
         .await
         .map_err(actors)?;
+    let limiter: Arc<dyn RateLimiter> = match &bridge {
+        Some(b) => Arc::new(RedisLimiter::new(
+            b.link.clone(),
+            &config.redis_prefix,
+            config.rate_limit_messages,
+            config.rate_limit_window,
+        )),
+        None => Arc::new(LocalLimiter::new(
+            config.rate_limit_messages,
+            config.rate_limit_window,
+        )),
+    };
     let service = Service::new(ServiceParts {
         pool,
         auth: Authenticator::new(&config.jwt),
         hub,
         conversations,
         persistence: persistence.clone(),
-        presence,
+        presence: presence.clone(),
         presence_view: view,
-        limiter: Arc::new(LocalLimiter::new(
-            config.rate_limit_messages,
-            config.rate_limit_window,
-        )),
+        limiter,
     });
     let bind = format!("{}:{}", config.host, config.port);
     let listener = TcpListener::bind(&bind)
@@ -176,7 +222,9 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         service: service.clone(),
         config: Arc::new(config),
         metrics: metrics_handle(),
-        redis_ready: None,
+        redis_ready: bridge
+            .clone()
+            .map(|b| Box::new(move || b.healthy()) as Box<dyn Fn() -> bool + Send + Sync>),
         sessions: sessions.get_cell(),
         shutdown: rx,
     });
@@ -188,6 +236,8 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         shutdown: tx,
         server,
         persistence,
+        presence,
+        bridge,
         root,
     })
 }

@@ -4,7 +4,10 @@
 //! # Layout
 //! - `protocol`: the wire types of PROTOCOL.md, defined once (TypeScript is generated from them).
 //! - `store`: every SQL statement, grouped by table family.
+//! - `bridge`: the Redis link between the nodes of a cluster: events, cluster presence.
+//! - `presence`: who is online, on this node and across the cluster.
 
+pub mod bridge;
 pub mod conversation;
 pub mod hub;
 pub mod notifier;

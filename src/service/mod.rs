@@ -8,6 +8,7 @@
 //! - `community`: a business's broadcast channel and customers' opt-in.
 //! - `sessions`: what a live session listens to, and presence.
 //! - `limiter`: the send rate limit behind one interface.
+//! - `redis_limiter`: the same limit counted cluster-wide in Redis.
 //! - `text`: plain-text sanitising of message bodies.
 
 pub mod access;
@@ -16,6 +17,7 @@ pub mod community;
 pub mod conversations;
 pub mod limiter;
 pub mod messages;
+pub mod redis_limiter;
 pub mod sessions;
 pub mod text;
 

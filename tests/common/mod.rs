@@ -32,6 +32,8 @@ pub fn config(database_url: &str) -> Config {
         port: 0,
         database_url: database_url.into(),
         redis_url: None,
+        redis_prefix: "shc".into(),
+        presence_ttl: Duration::from_secs(20),
         jwt: JwtConfig {
             secret: SECRET.into(),
             issuer: None,

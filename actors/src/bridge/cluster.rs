@@ -1,0 +1,231 @@
+//! Cluster-wide presence in Redis. Per user, a hash of the nodes where it has sessions; per node,
+//! the set of its users and an `alive` key with a TTL that the node refreshes every TTL/4. A
+//! node whose `alive` key expired crashed: the next sweep of any node removes it from its users'
+//! hashes and announces those left with no node offline. So a crashed node's users go offline
+//! within TTL + TTL/4 (25 s with the default 20 s TTL).
+//!
+//! Keys (`P` is `REDIS_PREFIX`): `P:pres:<user>` hash node → 1; `P:node:<node>:users` set;
+//! `P:node:<node>:alive`; `P:nodes` set of known nodes; `P:online` hash user → MessagePack
+//! `PresenceKey` (what a node needs to route a user's presence, and to load the cluster's view).
+
+use super::link::{is_connection_error, Link};
+use crate::presence::PresenceKey;
+use redis::{AsyncCommands, RedisResult, Script};
+use std::time::Duration;
+
+/// A node's first session of a user: returns 1 when the user was offline everywhere before.
+const UP: &str = r"
+local before = redis.call('HLEN', KEYS[1])
+redis.call('HSET', KEYS[1], ARGV[1], 1)
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
+if before == 0 then return 1 end
+return 0";
+
+/// A node's last session of a user: returns 1 when no node has the user any more.
+const DOWN: &str = r"
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('SREM', KEYS[2], ARGV[2])
+if redis.call('HLEN', KEYS[1]) == 0 then
+  redis.call('HDEL', KEYS[3], ARGV[2])
+  return 1
+end
+return 0";
+
+/// Removes a node (crashed, or this node at start/stop) and returns the routing keys of the users
+/// it left offline everywhere. Atomic, so two nodes sweeping at once announce each user once.
+/// KEYS: node users set, online hash, nodes set, node alive key. ARGV: node id, prefix, force.
+const REAP: &str = r"
+if ARGV[3] == '0' and redis.call('EXISTS', KEYS[4]) == 1 then return {} end
+local gone = {}
+for _, u in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local k = ARGV[2] .. ':pres:' .. u
+  redis.call('HDEL', k, ARGV[1])
+  if redis.call('HLEN', k) == 0 then
+    local blob = redis.call('HGET', KEYS[2], u)
+    redis.call('HDEL', KEYS[2], u)
+    if blob then table.insert(gone, blob) end
+  end
+end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[3], ARGV[1])
+return gone";
+
+pub struct ClusterPresence {
+    prefix: String,
+    node_id: String,
+    pub ttl: Duration,
+    up: Script,
+    down: Script,
+    reap: Script,
+}
+
+/// Presence calls fail fast with this when Redis is away; the caller announces locally instead.
+pub fn away() -> redis::RedisError {
+    redis::RedisError::from((redis::ErrorKind::Io, "redis is away"))
+}
+
+impl ClusterPresence {
+    pub fn new(prefix: &str, node_id: &str, ttl: Duration) -> Self {
+        ClusterPresence {
+            prefix: prefix.to_string(),
+            node_id: node_id.to_string(),
+            ttl,
+            up: Script::new(UP),
+            down: Script::new(DOWN),
+            reap: Script::new(REAP),
+        }
+    }
+
+    fn user_key(&self, user: i64) -> String {
+        format!("{}:pres:{user}", self.prefix)
+    }
+    fn node_users(&self, node: &str) -> String {
+        format!("{}:node:{node}:users", self.prefix)
+    }
+    fn alive(&self, node: &str) -> String {
+        format!("{}:node:{node}:alive", self.prefix)
+    }
+    fn nodes(&self) -> String {
+        format!("{}:nodes", self.prefix)
+    }
+    fn online(&self) -> String {
+        format!("{}:online", self.prefix)
+    }
+
+    /// This node's first session of `key.user_id`; true when the user came online cluster-wide.
+    pub async fn up(&self, link: &Link, key: &PresenceKey) -> RedisResult<bool> {
+        let blob = rmp_serde::to_vec_named(key).map_err(|e| {
+            redis::RedisError::from((redis::ErrorKind::Client, "encode", e.to_string()))
+        })?;
+        let mut c = link.get().ok_or_else(away)?;
+        let n: i64 = checked(
+            link,
+            self.up
+                .key(self.user_key(key.user_id))
+                .key(self.node_users(&self.node_id))
+                .key(self.online())
+                .arg(&self.node_id)
+                .arg(key.user_id)
+                .arg(blob)
+                .invoke_async(&mut c)
+                .await,
+        )?;
+        Ok(n == 1)
+    }
+
+    /// This node's last session of `user` closed; true when the user is offline cluster-wide.
+    pub async fn down(&self, link: &Link, user: i64) -> RedisResult<bool> {
+        let mut c = link.get().ok_or_else(away)?;
+        let n: i64 = checked(
+            link,
+            self.down
+                .key(self.user_key(user))
+                .key(self.node_users(&self.node_id))
+                .key(self.online())
+                .arg(&self.node_id)
+                .arg(user)
+                .invoke_async(&mut c)
+                .await,
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Users Redis lists on this node (to drop those who left while Redis was away).
+    pub async fn listed_here(&self, link: &Link) -> RedisResult<Vec<i64>> {
+        let mut c = link.get().ok_or_else(away)?;
+        checked(link, c.smembers(self.node_users(&self.node_id)).await)
+    }
+
+    /// Refreshes this node's `alive` key.
+    pub async fn heartbeat(&self, link: &Link) -> RedisResult<()> {
+        let ttl_ms = self.ttl.as_millis() as u64;
+        let mut c = link.get().ok_or_else(away)?;
+        checked(
+            link,
+            redis::pipe()
+                .cmd("SET")
+                .arg(self.alive(&self.node_id))
+                .arg(1)
+                .arg("PX")
+                .arg(ttl_ms)
+                .ignore()
+                .sadd(self.nodes(), &self.node_id)
+                .ignore()
+                .query_async::<()>(&mut c)
+                .await,
+        )
+    }
+
+    /// Removes `node` from the cluster (unless it is alive and `force` is false); returns the users
+    /// it left offline everywhere.
+    pub async fn reap(
+        &self,
+        link: &Link,
+        node: &str,
+        force: bool,
+    ) -> RedisResult<Vec<PresenceKey>> {
+        let mut c = link.get().ok_or_else(away)?;
+        let blobs: Vec<Vec<u8>> = checked(
+            link,
+            self.reap
+                .key(self.node_users(node))
+                .key(self.online())
+                .key(self.nodes())
+                .key(self.alive(node))
+                .arg(node)
+                .arg(&self.prefix)
+                .arg(if force { "1" } else { "0" })
+                .invoke_async(&mut c)
+                .await,
+        )?;
+        if force {
+            let _ = checked(link, c.del::<_, ()>(self.alive(node)).await);
+        }
+        Ok(blobs.iter().filter_map(|b| decode_key(b)).collect())
+    }
+
+    /// Sweeps every node whose heartbeat expired; returns the users that went offline.
+    pub async fn reap_dead(&self, link: &Link) -> RedisResult<Vec<PresenceKey>> {
+        let mut c = link.get().ok_or_else(away)?;
+        let nodes: Vec<String> = checked(link, c.smembers(self.nodes()).await)?;
+        let mut gone = Vec::new();
+        for node in nodes.iter().filter(|n| **n != self.node_id) {
+            let reaped = self.reap(link, node, false).await?;
+            if !reaped.is_empty() {
+                tracing::info!(node = %node, users = reaped.len(), "node heartbeat expired: its users are offline");
+                metrics::counter!("chat_presence_reaped_total").increment(reaped.len() as u64);
+            }
+            gone.extend(reaped);
+        }
+        Ok(gone)
+    }
+
+    /// Every user online anywhere in the cluster.
+    pub async fn online_all(&self, link: &Link) -> RedisResult<Vec<PresenceKey>> {
+        let mut c = link.get().ok_or_else(away)?;
+        let all: Vec<(i64, Vec<u8>)> = checked(link, c.hgetall(self.online()).await)?;
+        Ok(all.iter().filter_map(|(_, b)| decode_key(b)).collect())
+    }
+}
+
+/// Passes a result through, dropping the connection when the error says it is gone.
+pub fn checked<T>(link: &Link, r: RedisResult<T>) -> RedisResult<T> {
+    if let Err(e) = &r {
+        if is_connection_error(e) {
+            link.mark_broken();
+        }
+    }
+    r
+}
+
+fn decode_key(blob: &[u8]) -> Option<PresenceKey> {
+    match rmp_serde::from_slice(blob) {
+        Ok(k) => Some(k),
+        Err(_) => {
+            metrics::counter!("chat_bridge_rejected_total", "reason" => "presence_key")
+                .increment(1);
+            None
+        }
+    }
+}

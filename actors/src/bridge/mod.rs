@@ -1,0 +1,286 @@
+//! The bridge: carries events between the nodes of a cluster over Redis pub/sub.
+//!
+//! Each envelope the hub publishes goes out once (not once per recipient) on its business's
+//! channel `P:biz:<id>`; a node subscribes only to the channels its local sessions need (the
+//! hub's `watch`/`unwatch`) and hands what arrives to `Hub::deliver_local`. Presence transitions
+//! travel on one channel `P:presence`, because every node keeps the cluster's online set (see
+//! `cluster`). Frames are MessagePack and name their origin, so a node drops its own echo.
+//!
+//! While Redis is away the node keeps serving its local users: publications are dropped and
+//! counted (clients close any gap with `resume`), `/ready` says `redis: false`, and the link and
+//! the subscription reconnect with backoff, resubscribing to every channel still needed.
+//!
+//! # Layout
+//! - `link`: the command connection, reconnected with backoff.
+//! - `subscriber`: the pub/sub connection: subscriptions and incoming frames.
+//! - `cluster`: cluster-wide presence keys and their Lua scripts.
+//! - `wire`: the frame format.
+
+pub mod cluster;
+pub mod link;
+mod subscriber;
+pub mod wire;
+
+/// The Redis client, for the node's Redis-backed rate limiter (it shares the bridge's link).
+pub use redis;
+
+use crate::hub::{Envelope, Hub, Relay};
+use crate::presence::PresenceView;
+use cluster::ClusterPresence;
+use link::Link;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+use wire::{Body, PresenceNote};
+
+/// Frames waiting for the publisher. Full (Redis slower than the node): frames are dropped and
+/// counted; receivers recover messages through `resume`.
+pub const OUTBOX_CAPACITY: usize = 10_000;
+/// Frames sent to Redis in one pipeline.
+const PUBLISH_BATCH: usize = 128;
+
+#[derive(Debug, Clone)]
+pub struct BridgeConfig {
+    pub url: String,
+    /// Prefix of every key and channel, so several clusters (or tests) share one Redis.
+    pub prefix: String,
+    pub node_id: String,
+    /// Lifetime of a node's heartbeat; its users go offline within `ttl * 5 / 4` of a crash.
+    pub presence_ttl: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("REDIS_URL is not usable: {0}")]
+pub struct BridgeError(String);
+
+pub struct Bridge {
+    pub node_id: String,
+    prefix: String,
+    pub link: Arc<Link>,
+    pub presence: ClusterPresence,
+    outbox: mpsc::Sender<(String, Vec<u8>)>,
+    /// Business channels local sessions need; the subscriber converges on this set.
+    wanted: Mutex<HashSet<i64>>,
+    wanted_changed: Notify,
+    /// Whether the pub/sub connection is subscribed (half of `/ready`'s Redis answer).
+    subscribed: AtomicBool,
+    /// Counts (re)subscriptions, so presence reloads the cluster's view after an outage.
+    sub_generation: AtomicU64,
+    /// Weak: the hub holds the bridge as its relay.
+    hub: Weak<Hub>,
+    view: Arc<PresenceView>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Bridge {
+    /// Starts the link, the publisher and the subscriber, and plugs the bridge into the hub.
+    /// Redis need not be up: the node serves locally until it is.
+    pub fn start(
+        config: BridgeConfig,
+        hub: &Arc<Hub>,
+        view: Arc<PresenceView>,
+    ) -> Result<Arc<Bridge>, BridgeError> {
+        let client =
+            redis::Client::open(config.url.as_str()).map_err(|e| BridgeError(e.to_string()))?;
+        let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let bridge = Arc::new(Bridge {
+            node_id: config.node_id.clone(),
+            prefix: config.prefix.clone(),
+            link: Arc::new(Link::new(client)),
+            presence: ClusterPresence::new(&config.prefix, &config.node_id, config.presence_ttl),
+            outbox: tx,
+            wanted: Mutex::new(HashSet::new()),
+            wanted_changed: Notify::new(),
+            subscribed: AtomicBool::new(false),
+            sub_generation: AtomicU64::new(0),
+            hub: Arc::downgrade(hub),
+            view,
+            tasks: Mutex::new(Vec::new()),
+        });
+        let link = bridge.link.clone();
+        let tasks = vec![
+            tokio::spawn(async move { link.run().await }),
+            tokio::spawn(publisher(bridge.link.clone(), rx)),
+            tokio::spawn(subscriber::run(bridge.clone())),
+        ];
+        *bridge.tasks.lock().unwrap_or_else(|e| e.into_inner()) = tasks;
+        hub.set_relay(bridge.clone());
+        Ok(bridge)
+    }
+
+    /// Stops the bridge's tasks (node shutdown).
+    pub fn stop(&self) {
+        for t in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            t.abort();
+        }
+        self.subscribed.store(false, Ordering::Relaxed);
+    }
+
+    /// Waits (up to `limit`) until the queued frames are sent, e.g. the last offline announcements
+    /// before the node exits.
+    pub async fn flush(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.outbox.capacity() < OUTBOX_CAPACITY && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Redis answers and the subscriptions are in place.
+    pub fn healthy(&self) -> bool {
+        self.link.is_up() && self.subscribed.load(Ordering::Relaxed)
+    }
+
+    /// Changes after each (re)subscription.
+    pub fn generation(&self) -> u64 {
+        self.sub_generation.load(Ordering::Relaxed)
+    }
+
+    fn business_channel(&self, business: i64) -> String {
+        format!("{}:biz:{business}", self.prefix)
+    }
+
+    fn presence_channel(&self) -> String {
+        format!("{}:presence", self.prefix)
+    }
+
+    /// Announces a cluster-wide presence transition to the other nodes.
+    pub fn publish_presence(&self, note: PresenceNote) {
+        self.enqueue(self.presence_channel(), Body::Presence(note));
+    }
+
+    fn enqueue(&self, channel: String, body: Body) {
+        if !self.link.is_up() {
+            metrics::counter!("chat_bridge_dropped_total", "reason" => "redis_away").increment(1);
+            return;
+        }
+        let bytes = match wire::encode(&self.node_id, body) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode a bridge frame");
+                metrics::counter!("chat_bridge_dropped_total", "reason" => "encode").increment(1);
+                return;
+            }
+        };
+        match self.outbox.try_send((channel, bytes)) {
+            Ok(()) => {}
+            Err(_) => {
+                metrics::counter!("chat_bridge_dropped_total", "reason" => "full").increment(1)
+            }
+        }
+        metrics::gauge!("chat_bridge_outbox_depth")
+            .set((OUTBOX_CAPACITY - self.outbox.capacity()) as f64);
+    }
+
+    fn wanted_channels(&self) -> HashSet<String> {
+        let mut set: HashSet<String> = self
+            .wanted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|b| self.business_channel(*b))
+            .collect();
+        set.insert(self.presence_channel());
+        set
+    }
+
+    /// Applies a frame from another node. Anything unexpected is counted and ignored.
+    fn receive(&self, channel: &str, payload: &[u8]) {
+        metrics::counter!("chat_bridge_received_total").increment(1);
+        let frame = match wire::decode(payload) {
+            Ok(f) => f,
+            Err(r) => {
+                tracing::debug!(channel, reason = r.label(), "ignored a bridge payload");
+                metrics::counter!("chat_bridge_rejected_total", "reason" => r.label()).increment(1);
+                return;
+            }
+        };
+        if frame.origin == self.node_id {
+            return;
+        }
+        let Some(hub) = self.hub.upgrade() else {
+            return;
+        };
+        match frame.body {
+            Body::Event(env) if channel == self.business_channel(env.business) => {
+                hub.deliver_local(&env);
+            }
+            Body::Presence(note) if channel == self.presence_channel() => {
+                self.view.apply_remote(&note);
+                for env in crate::presence::envelopes(&note.key, note.status, note.last_seen_at) {
+                    hub.deliver_local(&env);
+                }
+            }
+            _ => {
+                metrics::counter!("chat_bridge_rejected_total", "reason" => "wrong_channel")
+                    .increment(1);
+            }
+        }
+    }
+}
+
+impl Relay for Bridge {
+    fn relay(&self, envelope: &Envelope) {
+        if envelope.business == 0 {
+            return;
+        }
+        self.enqueue(
+            self.business_channel(envelope.business),
+            Body::Event(envelope.clone()),
+        );
+    }
+
+    fn watch(&self, business: i64) {
+        let n = {
+            let mut w = self.wanted.lock().unwrap_or_else(|e| e.into_inner());
+            w.insert(business);
+            w.len()
+        };
+        metrics::gauge!("chat_bridge_wanted_channels").set(n as f64);
+        self.wanted_changed.notify_one();
+    }
+
+    fn unwatch(&self, business: i64) {
+        let n = {
+            let mut w = self.wanted.lock().unwrap_or_else(|e| e.into_inner());
+            w.remove(&business);
+            w.len()
+        };
+        metrics::gauge!("chat_bridge_wanted_channels").set(n as f64);
+        self.wanted_changed.notify_one();
+    }
+}
+
+/// Sends queued frames, pipelining what has piled up. A failure drops the batch (counted) and
+/// hands the connection back to the link for a reconnect.
+async fn publisher(link: Arc<Link>, mut rx: mpsc::Receiver<(String, Vec<u8>)>) {
+    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
+    while rx.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
+        metrics::gauge!("chat_bridge_outbox_depth").set(rx.len() as f64);
+        let n = batch.len() as u64;
+        let Some(mut conn) = link.get() else {
+            metrics::counter!("chat_bridge_dropped_total", "reason" => "redis_away").increment(n);
+            batch.clear();
+            continue;
+        };
+        let mut pipe = redis::pipe();
+        for (channel, bytes) in batch.drain(..) {
+            pipe.publish(channel, bytes).ignore();
+        }
+        match cluster::checked(&link, pipe.query_async::<()>(&mut conn).await) {
+            Ok(()) => metrics::counter!("chat_bridge_published_total").increment(n),
+            Err(e) => {
+                tracing::debug!(error = %e, "bridge publish failed");
+                metrics::counter!("chat_bridge_dropped_total", "reason" => "publish_failed")
+                    .increment(n);
+            }
+        }
+    }
+}

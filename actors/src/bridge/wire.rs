@@ -1,0 +1,129 @@
+//! What travels between nodes on Redis: one MessagePack frame per event, with named fields so a
+//! node of the next version can still read it, and the origin node so a node drops its own echo.
+
+use crate::hub::Envelope;
+use crate::presence::PresenceKey;
+use crate::protocol::PresenceStatus;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Bumped on an incompatible change; a frame of another version is counted and ignored.
+pub const VERSION: u8 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Frame {
+    pub v: u8,
+    /// The publishing node: every node also receives its own publications, and drops them.
+    pub origin: String,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Body {
+    /// An event for the sessions of one business channel.
+    Event(Envelope),
+    /// A cluster-wide presence transition (first session anywhere, or last one gone).
+    Presence(PresenceNote),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresenceNote {
+    pub key: PresenceKey,
+    pub status: PresenceStatus,
+    pub last_seen_at: Option<DateTime<Utc>>,
+}
+
+/// Why an incoming payload was not delivered (the label of `chat_bridge_rejected_total`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reject {
+    Malformed,
+    Version,
+}
+
+impl Reject {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Reject::Malformed => "malformed",
+            Reject::Version => "version",
+        }
+    }
+}
+
+pub fn encode(origin: &str, body: Body) -> Result<Vec<u8>, rmp_serde::encode::Error> {
+    rmp_serde::to_vec_named(&Frame {
+        v: VERSION,
+        origin: origin.to_string(),
+        body,
+    })
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Frame, Reject> {
+    let frame: Frame = rmp_serde::from_slice(bytes).map_err(|_| Reject::Malformed)?;
+    if frame.v != VERSION {
+        return Err(Reject::Version);
+    }
+    Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::Topic;
+    use crate::protocol::{Id, ServerEvent};
+    use std::sync::Arc;
+
+    #[test]
+    fn an_envelope_survives_the_trip() {
+        let env = Envelope {
+            business: 7,
+            topics: vec![Topic::User(3), Topic::Staff(7)],
+            except_session: Some(("a".into(), 9)),
+            except_user: Some(3),
+            event: Arc::new(ServerEvent::Typing {
+                conversation_id: Id(5),
+                user_id: Id(3),
+                name: Some("Bo".into()),
+                is_typing: true,
+            }),
+        };
+        let bytes = encode("node-a", Body::Event(env)).unwrap();
+        let f = decode(&bytes).unwrap();
+        assert_eq!(f.origin, "node-a");
+        match f.body {
+            Body::Event(e) => {
+                assert_eq!(e.topics, vec![Topic::User(3), Topic::Staff(7)]);
+                assert_eq!(e.except_session, Some(("a".into(), 9)));
+                assert!(matches!(
+                    *e.event,
+                    ServerEvent::Typing {
+                        is_typing: true,
+                        ..
+                    }
+                ));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn garbage_and_other_versions_are_rejected() {
+        assert_eq!(decode(b"hello").unwrap_err(), Reject::Malformed);
+        assert_eq!(decode(&[]).unwrap_err(), Reject::Malformed);
+        let mut f = Frame {
+            v: VERSION,
+            origin: "x".into(),
+            body: Body::Presence(PresenceNote {
+                key: PresenceKey {
+                    user_id: 1,
+                    staff_of: None,
+                    watches: vec![2],
+                },
+                status: PresenceStatus::Online,
+                last_seen_at: None,
+            }),
+        };
+        f.v = 99;
+        let bytes = rmp_serde::to_vec_named(&f).unwrap();
+        assert_eq!(decode(&bytes).unwrap_err(), Reject::Version);
+    }
+}
