@@ -229,3 +229,33 @@ describe('agent inbox', () => {
     ctl.stop();
   });
 });
+
+describe('start-up without a network', () => {
+  it('retries the first load when the connection comes up', async () => {
+    let up = false;
+    const api = fakeFetch({
+      'POST /api/v1/conversations': () =>
+        up
+          ? conversation('10')
+          : new Response('{"code":"internal","message":"down"}', { status: 503 }),
+      'GET /api/v1/conversations/10/messages': () => ({ items: [message('1')] }),
+    });
+    const ctl = new ChatController({
+      apiUrl: 'http://node.test',
+      token: TOKEN,
+      mode: 'customer',
+      businessId: '1',
+      fetch: api.fetch,
+      connection: { WebSocketImpl: FakeWebSocket as unknown as typeof WebSocket },
+    });
+    await ctl.start();
+    expect(ctl.store.getState().error).toBe('down');
+    up = true;
+    FakeWebSocket.last().open();
+    await flush();
+    await flush();
+    expect(ctl.store.getState().error).toBeNull();
+    expect(ctl.store.getState().threads['10'].messages.map((m) => m.id)).toEqual(['1']);
+    ctl.stop();
+  });
+});

@@ -38,6 +38,8 @@ export class ChatController {
   private typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private typingSentAt = new Map<string, number>();
   private readSent = new Map<string, string>();
+  private loading = false;
+  private loaded = false;
 
   constructor(private readonly opts: ControllerOptions) {
     this.store = createChatStore(opts.mode);
@@ -56,6 +58,14 @@ export class ChatController {
 
   async start(): Promise<void> {
     this.connection.start();
+    await this.load();
+  }
+
+  /** The first load; repeated on each reconnect until it succeeds (a page may open offline). */
+  private async load(): Promise<void> {
+    if (this.loading) return;
+    this.loading = true;
+    this.store.setState({ error: null });
     try {
       if (this.opts.mode === 'customer') {
         if (!this.opts.businessId) throw new Error('businessId is required in customer mode');
@@ -68,8 +78,11 @@ export class ChatController {
       } else {
         await this.refreshInbox();
       }
+      this.loaded = true;
     } catch (err) {
       this.store.setState({ error: (err as Error).message || 'Could not load the chat' });
+    } finally {
+      this.loading = false;
     }
   }
 
@@ -276,9 +289,11 @@ export class ChatController {
   }
 
   private onOpen(reconnect: boolean): void {
+    if (!this.loaded) void this.load();
     const { threads } = this.store.getState();
     for (const [cid, thread] of Object.entries(threads)) {
       if (thread.loaded) void this.catchUp(cid, lastStoredId(thread.messages));
+      else if (!thread.loading) void this.loadLatest(cid);
       for (const m of thread.messages)
         if (m.status === 'sending' && m.pending) void this.dispatch(m);
     }
