@@ -93,7 +93,8 @@ export class RestClient {
     return this.request('DELETE', `/messages/${messageId}`);
   }
 
-  react(messageId: string, emoji: string, on: boolean): Promise<unknown> {
+  /** Returns the message with its updated reactions. */
+  react(messageId: string, emoji: string, on: boolean): Promise<Message> {
     const path = `/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`;
     return this.request(on ? 'PUT' : 'DELETE', path);
   }

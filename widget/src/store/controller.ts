@@ -204,9 +204,8 @@ export class ChatController {
       ),
     );
     try {
-      const res = await this.rest.react(messageId, emoji, on);
-      const msg = res as Message | undefined;
-      if (msg && msg.id === messageId && msg.conversationId) this.applyMessage(msg);
+      const msg = await this.rest.react(messageId, emoji, on);
+      if (msg?.id === messageId) this.applyMessage(msg);
     } catch {
       this.store.setState((s) =>
         withThreadMessages(s, cid, (list) =>
@@ -229,8 +228,9 @@ export class ChatController {
     this.readSent.set(cid, last);
     this.store.setState((s) => withConversation(s, cid, { unreadCount: 0 }) ?? {});
     const frame: ClientFrame = { type: 'read', conversationId: cid, messageId: last };
-    if (!this.connection.send(frame))
+    if (!this.connection.send(frame)) {
       this.rest.read(cid, last).catch(() => this.readSent.delete(cid));
+    }
   }
 
   /** Typing is renewed while the user types and cleared when they stop or send. */
@@ -294,8 +294,8 @@ export class ChatController {
     for (const [cid, thread] of Object.entries(threads)) {
       if (thread.loaded) void this.catchUp(cid, lastStoredId(thread.messages));
       else if (!thread.loading) void this.loadLatest(cid);
-      for (const m of thread.messages)
-        if (m.status === 'sending' && m.pending) void this.dispatch(m);
+      const unsent = thread.messages.filter((m) => m.status === 'sending' && m.pending);
+      for (const m of unsent) void this.dispatch(m);
     }
     if (reconnect && this.opts.mode === 'agent') this.refreshInbox().catch(() => undefined);
   }
