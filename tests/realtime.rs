@@ -310,3 +310,50 @@ async fn bad_frames_get_errors_and_abuse_or_oversize_closes() {
         .any(|x| x["body"] == "original"));
     n.stop().await;
 }
+
+#[tokio::test]
+async fn typing_renewal_keeps_the_indicator_alive() {
+    let n = TestNode::start().await;
+    let c = n.customer(100);
+    let conv = n.open(&c, 1).await;
+    let mut aw = ws_connect(&n, &n.agent(2001, 1)).await;
+    let mut cw = ws_connect(&n, &c).await;
+    let started = tokio::time::Instant::now();
+    ws_send(
+        &mut cw,
+        json!({"type": "typing", "conversationId": conv, "isTyping": true}),
+    )
+    .await;
+    assert_eq!(next_of(&mut aw, "typing").await["isTyping"], true);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    ws_send(
+        &mut cw,
+        json!({"type": "typing", "conversationId": conv, "isTyping": true}),
+    )
+    .await;
+    assert_eq!(
+        next_of(&mut aw, "typing").await["isTyping"],
+        true,
+        "renewed"
+    );
+    assert_eq!(next_of(&mut aw, "typing").await["isTyping"], false);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_secs(8),
+        "expired 5 s after the renewal, not the start: {elapsed:?}"
+    );
+    // an explicit stop is sent at once
+    ws_send(
+        &mut cw,
+        json!({"type": "typing", "conversationId": conv, "isTyping": true}),
+    )
+    .await;
+    next_of(&mut aw, "typing").await;
+    ws_send(
+        &mut cw,
+        json!({"type": "typing", "conversationId": conv, "isTyping": false}),
+    )
+    .await;
+    assert_eq!(next_of(&mut aw, "typing").await["isTyping"], false);
+    n.stop().await;
+}
