@@ -46,6 +46,11 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
     const res = await page.request.get(env.origin + '/widget/chat-widget.umd.js');
     assert.equal(res.status(), 200);
     assert.match(res.headers()['cache-control'] ?? '', /max-age|no-cache|public/);
+    // The ES module build loads as a module and exposes the same API.
+    const esm = await page.evaluate(
+      async () => typeof (await import('/widget/chat-widget.es.js')).mount,
+    );
+    assert.equal(esm, 'function');
     await context.close();
   });
 
