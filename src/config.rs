@@ -41,6 +41,8 @@ pub struct Config {
     pub notify_webhook_secret: Option<String>,
     /// First webhook retry delay (doubling after); `NOTIFY_BACKOFF_MS`, 1000 by default.
     pub notify_backoff_ms: u32,
+    /// Messages queued for the database at most before senders get `overloaded`.
+    pub persist_max_pending: u32,
     pub rate_limit_messages: u32,
     pub rate_limit_window: Duration,
     pub widget_dir: String,
@@ -117,6 +119,7 @@ pub fn from_lookup(
     let rate_limit_messages = parse_num(&var, "RATE_LIMIT_MESSAGES", 20)?;
     let window_ms = parse_num(&var, "RATE_LIMIT_WINDOW_MS", 5000)?;
     let notify_backoff_ms = parse_num(&var, "NOTIFY_BACKOFF_MS", 1000)?;
+    let persist_max_pending = parse_num(&var, "PERSIST_MAX_PENDING", 10_000)?;
     let presence_ttl_ms = parse_num(&var, "PRESENCE_TTL_MS", 20_000)?;
     if presence_ttl_ms < 400 {
         return Err(ConfigError {
@@ -153,6 +156,7 @@ pub fn from_lookup(
         notify_webhook_secret: var("NOTIFY_WEBHOOK_SECRET"),
         notify_webhook_url,
         notify_backoff_ms,
+        persist_max_pending,
         rate_limit_messages,
         rate_limit_window: Duration::from_millis(window_ms as u64),
         widget_dir: var("WIDGET_DIR").unwrap_or_else(|| "widget".into()),

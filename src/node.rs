@@ -130,7 +130,10 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         .map_err(actors)?;
     let persistence = Persistence::start(
         pool.clone(),
-        PersistenceConfig::default(),
+        PersistenceConfig {
+            max_pending: config.persist_max_pending as usize,
+            ..PersistenceConfig::default()
+        },
         conversations.clone(),
         root.get_cell(),
     )

@@ -686,3 +686,32 @@ async fn community_opt_in() {
     );
     n.stop().await;
 }
+
+#[tokio::test]
+async fn a_full_persistence_queue_answers_overloaded_and_stores_nothing_half() {
+    let n = TestNode::start_with(|c| {
+        c.persist_max_pending = 1;
+        c.rate_limit_messages = 10_000;
+    })
+    .await;
+    let c = n.customer(100);
+    let conv = n.open(&c, 1).await;
+    let before = n.count_messages().await;
+    let ids: Vec<String> = (0..100).map(|i| format!("o{i}")).collect();
+    let results =
+        futures_util::future::join_all(ids.iter().map(|id| n.send(&c, &conv, id, "burst"))).await;
+    let ok = results.iter().filter(|(s, _)| *s == 201).count();
+    let overloaded: Vec<_> = results.iter().filter(|(s, _)| *s == 503).collect();
+    assert_eq!(ok + overloaded.len(), 100, "only 201 or 503: {results:?}");
+    assert!(
+        !overloaded.is_empty(),
+        "a queue of one must refuse some of 100 concurrent sends"
+    );
+    assert_eq!(overloaded[0].1["code"], "overloaded");
+    assert_eq!(
+        n.count_messages().await,
+        before + ok as i64,
+        "every 201 stored, every 503 not"
+    );
+    n.stop().await;
+}
