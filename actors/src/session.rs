@@ -10,6 +10,7 @@ use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// Close code 1011: the server hit an unexpected condition.
 pub const CLOSE_INTERNAL: u16 = 1011;
@@ -25,8 +26,13 @@ pub trait FrameHandler: Send + Sync + 'static {
     ) -> HandlerFuture<'a>;
 }
 
+/// Frames a session may have decoded but not yet applied. The reader takes a permit per frame
+/// and the actor returns it when done, so a client that floods frames is slowed down by TCP
+/// instead of growing the actor's (unbounded) mailbox.
+pub const MAX_PENDING_FRAMES: usize = 32;
+
 pub enum SessionMsg {
-    Frame(ClientFrame),
+    Frame(ClientFrame, OwnedSemaphorePermit),
 }
 
 pub struct SessionArgs {
@@ -55,8 +61,9 @@ impl Actor for SessionActor {
         msg: SessionMsg,
         st: &mut SessionArgs,
     ) -> Result<(), ActorProcessingErr> {
-        let SessionMsg::Frame(frame) = msg;
+        let SessionMsg::Frame(frame, permit) = msg;
         st.handler.handle(&st.handle, frame).await;
+        drop(permit);
         Ok(())
     }
 }

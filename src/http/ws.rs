@@ -18,7 +18,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use servihub_actors::hub::SessionHandle;
 use servihub_actors::protocol::{ErrorCode, Hello, ServerEvent};
-use servihub_actors::session::{spawn_session, SessionMsg};
+use servihub_actors::session::{spawn_session, SessionMsg, MAX_PENDING_FRAMES};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -205,6 +205,7 @@ async fn read_frames(
     pongs: Arc<AtomicU64>,
 ) {
     let mut bad = 0u32;
+    let pending = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_FRAMES));
     while let Some(msg) = stream.next().await {
         let decoded = match msg {
             Ok(WsMessage::Text(t)) => codec.decode_text(t.as_str()),
@@ -225,7 +226,10 @@ async fn read_frames(
         match decoded {
             Ok(frame) => {
                 metrics::counter!("chat_frames_in_total", "transport" => "ws").increment(1);
-                if actor.cast(SessionMsg::Frame(frame)).is_err() {
+                let Ok(permit) = pending.clone().acquire_owned().await else {
+                    break;
+                };
+                if actor.cast(SessionMsg::Frame(frame, permit)).is_err() {
                     break;
                 }
             }
