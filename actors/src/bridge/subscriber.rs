@@ -49,6 +49,9 @@ pub(super) async fn run(bridge: Arc<Bridge>) {
             }
         }
         bridge.subscribed.store(false, Ordering::Relaxed);
+        // The command connection most likely died with this one: redial it now rather than at
+        // its next failed call.
+        bridge.link.mark_broken();
         metrics::counter!("chat_bridge_resubscribes_total").increment(1);
         tracing::warn!("redis subscription lost; events from other nodes pause until it returns");
         tokio::time::sleep(backoff).await;

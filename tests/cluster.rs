@@ -1,0 +1,542 @@
+//! A cluster as real node processes on loopback ports, sharing one fresh database and Redis:
+//! events, presence and the rate limit cross nodes both ways; writers on several nodes never
+//! make `resume` skip; Redis down at start and restarted under way; a node SIGKILLed (its users
+//! go offline within the presence bound, its clients lose nothing acked) and SIGTERMed (drains).
+
+mod common;
+
+use common::*;
+use futures_util::future::join_all;
+use futures_util::SinkExt;
+use reqwest::Method;
+use serde_json::{json, Value};
+use servihub_actors::bridge::redis;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+const REDIS: &str = "redis://127.0.0.1:6379";
+
+struct Cluster {
+    nodes: Vec<ProcNode>,
+    pool: sqlx::PgPool,
+    prefix: String,
+}
+
+impl Cluster {
+    async fn start(n: usize, redis_url: &str, extra: &[(&str, &str)]) -> Cluster {
+        let (db, pool) = cluster_database().await;
+        let prefix = format!("shct{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let mut env = vec![("REDIS_URL", redis_url), ("REDIS_PREFIX", prefix.as_str())];
+        env.extend_from_slice(extra);
+        let ids = ["a", "b", "c"];
+        let nodes = join_all(ids[..n].iter().map(|id| ProcNode::spawn(id, &db, &env))).await;
+        Cluster {
+            nodes,
+            pool,
+            prefix,
+        }
+    }
+
+    async fn ready(&self) {
+        for n in &self.nodes {
+            n.wait_for("/ready", 200, Duration::from_secs(20)).await;
+        }
+    }
+
+    async fn messages_in(&self, conv: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM messages WHERE conversation_id = $1")
+            .bind(conv.parse::<i64>().unwrap())
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    async fn outbox_rows(&self, user: i64) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM notification_outbox WHERE user_id = $1")
+            .bind(user)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Removes the test's keys from the shared Redis.
+    async fn cleanup(&self) {
+        if let Ok(mut c) = redis_conn(REDIS).await {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}:*", self.prefix))
+                .query_async(&mut c)
+                .await
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                let _: Result<(), _> = redis::cmd("DEL").arg(keys).query_async(&mut c).await;
+            }
+        }
+    }
+}
+
+async fn redis_conn(url: &str) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+    redis::Client::open(url)?
+        .get_multiplexed_async_connection()
+        .await
+}
+
+/// Lets the nodes' subscriptions follow sessions that just connected.
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+}
+
+fn send(conv: &str, client_id: &str, body: &str) -> Value {
+    json!({"type": "message.send", "conversationId": conv, "clientId": client_id, "body": body})
+}
+
+fn presence_of(user: &'static str, status: &'static str) -> impl Fn(&Value) -> bool {
+    move |e: &Value| e["userId"] == user && e["status"] == status
+}
+
+/// Asserts that no event of `kind` matching `pick` arrives before the answer to a ping.
+async fn none_before_pong(ws: &mut Ws, kind: &str, pick: impl Fn(&Value) -> bool) {
+    ws_send(ws, json!({"type": "ping"})).await;
+    loop {
+        let e = next_event(ws).await;
+        assert!(!(e["type"] == kind && pick(&e)), "unexpected {e}");
+        if e["type"] == "pong" {
+            return;
+        }
+    }
+}
+
+fn redis_server(port: u16) -> std::process::Child {
+    std::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server starts")
+}
+
+#[tokio::test]
+async fn messages_typing_reads_and_presence_cross_nodes_both_ways() {
+    let cl = Cluster::start(3, REDIS, &[]).await;
+    cl.ready().await;
+    let (a, b, c) = (&cl.nodes[0], &cl.nodes[1], &cl.nodes[2]);
+    let cust = a.api.customer(100);
+    let agent = b.api.agent(2001, 1);
+    let conv = a.api.open(&cust, 1).await;
+    let mut aw = ws_connect_to(b, &agent).await;
+    let mut cw = ws_connect_to(a, &cust).await;
+    // Presence both ways: the agent on B learns the customer on A came online; the customer's
+    // snapshot on A includes the agent on B.
+    next_matching(&mut aw, "presence", presence_of("100", "online")).await;
+    next_matching(&mut cw, "presence", presence_of("2001", "online")).await;
+    settle().await;
+
+    ws_send(&mut cw, send(&conv, "a1", "from A")).await;
+    let ack = next_of(&mut cw, "message.ack").await;
+    let got = next_of(&mut aw, "message.new").await;
+    assert_eq!(got["message"]["id"], ack["message"]["id"], "A → B");
+    ws_send(&mut aw, send(&conv, "b1", "from B")).await;
+    next_of(&mut aw, "message.ack").await;
+    let got = next_of(&mut cw, "message.new").await;
+    assert_eq!(got["message"]["body"], "from B", "B → A");
+    let from_b = got["message"]["id"].clone();
+    assert_eq!(
+        cl.outbox_rows(100).await,
+        0,
+        "the customer is online on another node: no offline notification"
+    );
+
+    let typing = |on| json!({"type": "typing", "conversationId": conv, "isTyping": on});
+    ws_send(&mut cw, typing(true)).await;
+    let t = next_matching(&mut aw, "typing", |e| e["isTyping"] == true).await;
+    assert_eq!(t["userId"], "100");
+    ws_send(&mut aw, typing(true)).await;
+    let t = next_matching(&mut cw, "typing", |e| e["isTyping"] == true).await;
+    assert_eq!(t["userId"], "2001");
+
+    ws_send(
+        &mut cw,
+        json!({"type": "read", "conversationId": conv, "messageId": from_b}),
+    )
+    .await;
+    let r = next_of(&mut aw, "read").await;
+    assert_eq!(
+        (r["userId"].as_str(), &r["messageId"]),
+        (Some("100"), &from_b)
+    );
+    ws_send(
+        &mut aw,
+        json!({"type": "read", "conversationId": conv, "messageId": ack["message"]["id"]}),
+    )
+    .await;
+    assert_eq!(next_of(&mut cw, "read").await["userId"], "2001");
+
+    // A second tab on C: both tabs get the agent's reply; offline only when both close.
+    let mut cw2 = ws_connect_to(c, &cust).await;
+    settle().await;
+    ws_send(&mut aw, send(&conv, "b2", "to both tabs")).await;
+    for ws in [&mut cw, &mut cw2] {
+        let e = next_matching(ws, "message.new", |e| e["message"]["clientId"] == "b2").await;
+        assert_eq!(e["message"]["body"], "to both tabs");
+    }
+    cw.close(None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    none_before_pong(&mut aw, "presence", presence_of("100", "offline")).await;
+    cw2.close(None).await.unwrap();
+    let off = next_matching(&mut aw, "presence", presence_of("100", "offline")).await;
+    assert!(off["lastSeenAt"].is_string(), "{off}");
+    ws_send(&mut aw, send(&conv, "b3", "while you were away")).await;
+    next_of(&mut aw, "message.ack").await;
+    assert_eq!(cl.outbox_rows(100).await, 1, "offline everywhere: notified");
+
+    // Garbage on a subscribed channel is counted and ignored; delivery goes on.
+    let mut r = redis_conn(REDIS).await.unwrap();
+    for (channel, payload) in [
+        (format!("{}:biz:1", cl.prefix), b"not msgpack".to_vec()),
+        (format!("{}:presence", cl.prefix), b"{\"json\":1}".to_vec()),
+        (format!("{}:biz:1", cl.prefix), vec![0x92, 0x01, 0x02]),
+    ] {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(payload)
+            .query_async(&mut r)
+            .await
+            .unwrap();
+    }
+    assert_eq!(c.api.send(&cust, &conv, "c1", "still here").await.0, 201);
+    let e = next_matching(&mut aw, "message.new", |e| e["message"]["clientId"] == "c1").await;
+    assert_eq!(e["message"]["body"], "still here", "C → B after garbage");
+    let metrics = b.api.http.get(b.api.url("/metrics")).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    assert!(
+        text.contains("chat_bridge_rejected_total{reason=\"malformed\"} 3"),
+        "{}",
+        text.lines()
+            .filter(|l| l.contains("bridge"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    cl.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_community_announcement_from_a_reaches_customers_on_b_and_c() {
+    let cl = Cluster::start(3, REDIS, &[]).await;
+    cl.ready().await;
+    let (a, b, c) = (&cl.nodes[0], &cl.nodes[1], &cl.nodes[2]);
+    let agent = a.api.agent(2001, 1);
+    let (_, community) = a
+        .api
+        .call(
+            Method::GET,
+            "/api/v1/businesses/1/community",
+            Some(&agent),
+            None,
+        )
+        .await;
+    let conv = community["id"].as_str().unwrap().to_string();
+    let mut fans = Vec::new();
+    for (node, user) in [(b, 100), (c, 101)] {
+        let t = node.api.customer(user);
+        let path = "/api/v1/businesses/1/community/subscription";
+        assert_eq!(
+            node.api.call(Method::PUT, path, Some(&t), None).await.0,
+            204
+        );
+        fans.push(ws_connect_to(node, &t).await);
+    }
+    let mut aw = ws_connect_to(a, &agent).await;
+    settle().await;
+    ws_send(&mut aw, send(&conv, "ann1", "Spring sale!")).await;
+    next_of(&mut aw, "message.ack").await;
+    for ws in &mut fans {
+        assert_eq!(
+            next_of(ws, "message.new").await["message"]["body"],
+            "Spring sale!"
+        );
+    }
+    assert_eq!(cl.messages_in(&conv).await, 1, "one row, not one per node");
+    cl.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_limit_holds_across_nodes_and_writers_on_several_nodes_never_make_resume_skip() {
+    let cl = Cluster::start(3, REDIS, &[]).await;
+    cl.ready().await;
+    let n = &cl.nodes;
+    // 20 sends spread over three nodes fill the window; the 21st is refused on any node.
+    let cust = n[0].api.customer(100);
+    let conv = n[0].api.open(&cust, 1).await;
+    for i in 0..20 {
+        let (s, v) = n[i % 3].api.send(&cust, &conv, &format!("r{i}"), "x").await;
+        assert_eq!(s, 201, "{v}");
+    }
+    for node in n {
+        let (s, v) = node.api.send(&cust, &conv, "over", "x").await;
+        assert_eq!((s, v["code"].as_str()), (429, Some("rate_limited")), "{v}");
+        assert!(v["retryAfterMs"].as_u64().unwrap() > 0);
+    }
+    assert_eq!(cl.messages_in(&conv).await, 20);
+
+    // Three writers on three nodes into one conversation, while a reader pages forward with
+    // `after=` from a fourth vantage point: the ids it sees must be every id, in order.
+    let writer = n[0].api.customer(101);
+    let conv = n[0].api.open(&writer, 1).await;
+    let writers = [
+        (&n[0], writer.clone()),
+        (&n[1], n[1].api.agent(2001, 1)),
+        (&n[2], n[2].api.agent(2002, 1)),
+    ];
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let reader = n[1].api.agent(2003, 1);
+    let read = async {
+        let mut seen: Vec<i64> = Vec::new();
+        let mut finished = false;
+        loop {
+            let after = seen.last().copied().unwrap_or(0);
+            let path = format!("/api/v1/conversations/{conv}/messages?after={after}&limit=200");
+            let (_, page) = n[1].api.call(Method::GET, &path, Some(&reader), None).await;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            seen.extend(
+                items
+                    .iter()
+                    .map(|m| m["id"].as_str().unwrap().parse::<i64>().unwrap()),
+            );
+            if finished {
+                return seen;
+            }
+            finished = done.load(std::sync::atomic::Ordering::SeqCst);
+        }
+    };
+    let write = async {
+        join_all(writers.iter().map(|(node, token)| async {
+            for i in 0..15 {
+                let (s, v) = node.api.send(token, &conv, &format!("w{i}"), "race").await;
+                assert_eq!(s, 201, "{v}");
+            }
+        }))
+        .await;
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let (seen, ()) = tokio::join!(read, write);
+    let all: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM messages WHERE conversation_id = $1 ORDER BY id")
+            .bind(conv.parse::<i64>().unwrap())
+            .fetch_all(&cl.pool)
+            .await
+            .unwrap();
+    assert_eq!(all.len(), 45);
+    assert_eq!(seen, all, "a forward pager saw every id, in order");
+    // `resume` over WebSocket on the third node returns the same sequence.
+    let mut ws = ws_connect_to(&n[2], &writer).await;
+    ws_send(
+        &mut ws,
+        json!({"type": "resume", "conversationId": conv, "afterId": "0"}),
+    )
+    .await;
+    let mut resumed = Vec::new();
+    loop {
+        let e = next_event(&mut ws).await;
+        if e["type"] == "message.new" && e["message"]["conversationId"] == conv.as_str() {
+            resumed.push(e["message"]["id"].as_str().unwrap().parse::<i64>().unwrap());
+        }
+        if e["type"] == "resume.done" {
+            break;
+        }
+    }
+    assert_eq!(resumed, all);
+    cl.cleanup().await;
+}
+
+#[tokio::test]
+async fn redis_down_at_start_then_restarted_delivery_resumes_and_resume_recovers() {
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}");
+    let cl = Cluster::start(2, &url, &[("PRESENCE_TTL_MS", "2000")]).await;
+    let (a, b) = (&cl.nodes[0], &cl.nodes[1]);
+    // Redis is not there yet: the nodes serve, and say so on /ready.
+    let (s, ready) = a.api.call(Method::GET, "/ready", None, None).await;
+    assert_eq!((s, &ready["redis"]), (503, &json!(false)), "{ready}");
+    let mut redis_proc = redis_server(port);
+    cl.ready().await;
+
+    let cust = a.api.customer(100);
+    let conv = a.api.open(&cust, 1).await;
+    let mut aw = ws_connect_to(b, &b.api.agent(2001, 1)).await;
+    let mut cw = ws_connect_to(a, &cust).await;
+    let mut tab = ws_connect_to(a, &cust).await;
+    settle().await;
+    ws_send(&mut cw, send(&conv, "k0", "before")).await;
+    next_of(&mut cw, "message.ack").await;
+    let last = next_of(&mut aw, "message.new").await["message"]["id"].clone();
+
+    let _ = redis_proc.kill();
+    let _ = redis_proc.wait();
+    a.wait_for("/ready", 503, Duration::from_secs(10)).await;
+    // Redis away: node A keeps serving its own users (the other tab gets every message).
+    for i in 1..=3 {
+        ws_send(
+            &mut cw,
+            send(&conv, &format!("k{i}"), &format!("during {i}")),
+        )
+        .await;
+        next_of(&mut cw, "message.ack").await;
+        let e = next_matching(&mut tab, "message.new", |e| {
+            e["message"]["body"] != "before"
+        })
+        .await;
+        assert_eq!(e["message"]["body"], format!("during {i}"));
+    }
+
+    let mut redis_proc = redis_server(port);
+    cl.ready().await;
+    ws_send(
+        &mut aw,
+        json!({"type": "resume", "conversationId": conv, "afterId": last}),
+    )
+    .await;
+    let mut missed = Vec::new();
+    loop {
+        let e = next_event(&mut aw).await;
+        if e["type"] == "message.new" {
+            missed.push(e["message"]["body"].as_str().unwrap_or("").to_string());
+        }
+        if e["type"] == "resume.done" {
+            break;
+        }
+    }
+    assert_eq!(missed, ["during 1", "during 2", "during 3"]);
+    // Live delivery across nodes is back.
+    ws_send(&mut cw, send(&conv, "k4", "after")).await;
+    let e = next_matching(&mut aw, "message.new", |e| e["message"]["body"] == "after").await;
+    assert_eq!(e["message"]["clientId"], "k4");
+    let _ = redis_proc.kill();
+    let _ = redis_proc.wait();
+}
+
+#[tokio::test]
+async fn a_killed_node_loses_nothing_acked_and_its_users_go_offline_within_the_bound() {
+    let ttl = Duration::from_millis(2000);
+    let cl = Cluster::start(3, REDIS, &[("PRESENCE_TTL_MS", "2000")]).await;
+    cl.ready().await;
+    let mut nodes = cl.nodes;
+    let cust = nodes[2].api.customer(100);
+    let conv = nodes[2].api.open(&cust, 1).await;
+    let mut aw = ws_connect_to(&nodes[0], &nodes[0].api.agent(2001, 1)).await;
+    let mut cw = ws_connect_to(&nodes[2], &cust).await;
+    next_matching(&mut aw, "presence", presence_of("100", "online")).await;
+    settle().await;
+    let mut acked = Vec::new();
+    for i in 0..5 {
+        ws_send(&mut cw, send(&conv, &format!("m{i}"), &format!("msg {i}"))).await;
+        acked.push(next_of(&mut cw, "message.ack").await["message"]["id"].clone());
+    }
+    let killed = Instant::now();
+    nodes[2].kill();
+    next_matching(&mut aw, "presence", presence_of("100", "offline")).await;
+    let took = killed.elapsed();
+    eprintln!(
+        "presence offline {took:?} after SIGKILL (TTL {ttl:?}, bound {:?})",
+        ttl * 5 / 4
+    );
+    assert!(
+        took <= ttl * 5 / 4 + Duration::from_millis(1000),
+        "offline after {took:?}"
+    );
+
+    // The client reconnects to another node and recovers everything that was acked.
+    let mut cw = ws_connect_to(&nodes[1], &cust).await;
+    ws_send(
+        &mut cw,
+        json!({"type": "resume", "conversationId": conv, "afterId": "0"}),
+    )
+    .await;
+    let mut got = Vec::new();
+    loop {
+        let e = next_event(&mut cw).await;
+        if e["type"] == "message.new" {
+            got.push(e["message"]["id"].clone());
+        }
+        if e["type"] == "resume.done" {
+            break;
+        }
+    }
+    assert_eq!(got, acked);
+    next_matching(&mut aw, "presence", presence_of("100", "online")).await;
+    settle().await;
+    ws_send(&mut cw, send(&conv, "m5", "from B now")).await;
+    next_of(&mut cw, "message.ack").await;
+    let e = next_matching(&mut aw, "message.new", |e| e["message"]["clientId"] == "m5").await;
+    assert_eq!(e["message"]["body"], "from B now");
+    Cluster {
+        nodes,
+        pool: cl.pool,
+        prefix: cl.prefix,
+    }
+    .cleanup()
+    .await;
+}
+
+#[tokio::test]
+async fn sigterm_closes_sockets_with_1001_flushes_and_leaves_presence_at_once() {
+    let cl = Cluster::start(2, REDIS, &[]).await;
+    cl.ready().await;
+    let mut nodes = cl.nodes;
+    let cust = nodes[0].api.customer(100);
+    let conv = nodes[0].api.open(&cust, 1).await;
+    let mut aw = ws_connect_to(&nodes[1], &nodes[1].api.agent(2001, 1)).await;
+    let mut cw = ws_connect_to(&nodes[0], &cust).await;
+    next_matching(&mut aw, "presence", presence_of("100", "online")).await;
+    // Sends under way, then SIGTERM while more are still in flight.
+    let mut acked: Vec<i64> = Vec::new();
+    for i in 0..5 {
+        ws_send(&mut cw, send(&conv, &format!("s{i}"), "hello")).await;
+        let ack = next_of(&mut cw, "message.ack").await;
+        acked.push(ack["message"]["id"].as_str().unwrap().parse().unwrap());
+    }
+    for i in 0..15 {
+        // The node may close the socket under the burst: a refused write is fine here.
+        let frame = send(&conv, &format!("t{i}"), "bye").to_string();
+        let _ = cw.send(WsMessage::Text(frame.into())).await;
+        if i == 7 {
+            let pid = nodes[0].pid().to_string();
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status();
+        }
+    }
+    let started = Instant::now();
+    let close = loop {
+        let e = next_event(&mut cw).await;
+        match e["type"].as_str() {
+            Some("message.ack") => {
+                acked.push(e["message"]["id"].as_str().unwrap().parse().unwrap())
+            }
+            Some("closed") => break e["code"].clone(),
+            _ => {}
+        }
+    };
+    assert_eq!(close, 1001, "sockets are told to reconnect");
+    let status = nodes[0].terminate(Duration::from_secs(15)).await;
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+    let stored: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM messages WHERE conversation_id = $1 ORDER BY id")
+            .bind(conv.parse::<i64>().unwrap())
+            .fetch_all(&cl.pool)
+            .await
+            .unwrap();
+    assert!(!acked.is_empty());
+    assert!(
+        acked.iter().all(|id| stored.contains(id)),
+        "every acked message is stored: {acked:?} vs {stored:?}"
+    );
+    // The node took its users out of the cluster's presence on the way out, not at TTL.
+    next_matching(&mut aw, "presence", presence_of("100", "offline")).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    Cluster {
+        nodes,
+        pool: cl.pool,
+        prefix: cl.prefix,
+    }
+    .cleanup()
+    .await;
+}
