@@ -16,7 +16,7 @@ export function MessageList({ conversationId }: { conversationId: string }) {
   const me = useChat((s) => s.me.userId);
   const reads = useChat((s) => s.reads[conversationId]);
   const ref = useRef<HTMLDivElement>(null);
-  const last = useRef({ height: 0, first: '', atBottom: true });
+  const last = useRef({ height: 0, first: '', newest: '', atBottom: true });
 
   // The newest own message that someone else has read carries the "Read" mark.
   const readId = useMemo(() => {
@@ -43,13 +43,22 @@ export function MessageList({ conversationId }: { conversationId: string }) {
     const el = ref.current;
     if (!el) return;
     const first = thread.messages[0]?.id ?? '';
+    const newest = thread.messages[thread.messages.length - 1];
     const prev = last.current;
+    // Sending jumps to the bottom; an edit or reaction further up never moves the reader.
+    const sentNow =
+      !!newest && newest.senderId === me && (newest.clientId ?? newest.id) !== prev.newest;
     if (prev.first && first !== prev.first && !prev.atBottom) {
       el.scrollTop += el.scrollHeight - prev.height;
-    } else if (prev.atBottom || thread.messages[thread.messages.length - 1]?.senderId === me) {
+    } else if (prev.atBottom || sentNow) {
       el.scrollTop = el.scrollHeight;
     }
-    last.current = { height: el.scrollHeight, first, atBottom: isAtBottom(el) };
+    last.current = {
+      height: el.scrollHeight,
+      first,
+      newest: newest ? (newest.clientId ?? newest.id) : '',
+      atBottom: isAtBottom(el),
+    };
   }, [thread.messages, me]);
 
   const onScroll = () => {
