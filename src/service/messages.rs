@@ -164,11 +164,21 @@ impl Service {
         Ok(m)
     }
 
-    async fn changed(&self, conv: Id, event: ServerEvent) -> ApiResult<()> {
+    /// Reloads a changed message and tells everyone who sees the conversation.
+    async fn announce(
+        &self,
+        conv: Id,
+        id: Id,
+        event: impl FnOnce(Message) -> ServerEvent,
+    ) -> ApiResult<Message> {
+        let message = store::messages::get(&self.pool, id)
+            .await?
+            .ok_or_else(ApiError::internal)?;
+        let event = Arc::new(event(message.clone()));
         self.conversations
-            .tell(conv, ConversationMsg::Changed(Arc::new(event)))
+            .tell(conv, ConversationMsg::Changed(event))
             .await?;
-        Ok(())
+        Ok(message)
     }
 
     pub async fn edit(&self, who: &Identity, id: Id, body: &str) -> ApiResult<Message> {
@@ -181,17 +191,10 @@ impl Service {
             return Err(ApiError::bad_request("body is empty"));
         }
         store::messages::edit(&self.pool, id, &body).await?;
-        let updated = store::messages::get(&self.pool, id)
-            .await?
-            .ok_or_else(ApiError::internal)?;
-        self.changed(
-            m.conversation_id,
-            ServerEvent::MessageUpdated {
-                message: updated.clone(),
-            },
-        )
-        .await?;
-        Ok(updated)
+        self.announce(m.conversation_id, id, |message| {
+            ServerEvent::MessageUpdated { message }
+        })
+        .await
     }
 
     pub async fn delete(&self, who: &Identity, id: Id) -> ApiResult<Message> {
@@ -204,17 +207,10 @@ impl Service {
             ));
         }
         store::messages::soft_delete(&self.pool, id).await?;
-        let deleted = store::messages::get(&self.pool, id)
-            .await?
-            .ok_or_else(ApiError::internal)?;
-        self.changed(
-            m.conversation_id,
-            ServerEvent::MessageDeleted {
-                message: deleted.clone(),
-            },
-        )
-        .await?;
-        Ok(deleted)
+        self.announce(m.conversation_id, id, |message| {
+            ServerEvent::MessageDeleted { message }
+        })
+        .await
     }
 
     pub async fn react(&self, who: &Identity, id: Id, emoji: &str, on: bool) -> ApiResult<Message> {
@@ -229,17 +225,10 @@ impl Service {
         }
         let m = self.own_message(who, id).await?;
         store::messages::set_reaction(&self.pool, id, who.user_id, emoji, on).await?;
-        let updated = store::messages::get(&self.pool, id)
-            .await?
-            .ok_or_else(ApiError::internal)?;
-        self.changed(
-            m.conversation_id,
-            ServerEvent::MessageUpdated {
-                message: updated.clone(),
-            },
-        )
-        .await?;
-        Ok(updated)
+        self.announce(m.conversation_id, id, |message| {
+            ServerEvent::MessageUpdated { message }
+        })
+        .await
     }
 
     /// Everything after `after`, in id order, in pages; the caller streams each page.
