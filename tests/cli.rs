@@ -303,3 +303,64 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
     assert!(status.success(), "exit {status:?}; logs:\n{logs}");
     assert!(logs.contains("shutting down"), "{logs}");
 }
+
+#[test]
+fn demo_mode_needs_no_secret_and_logs_json() {
+    let port = free_port();
+    let mut child = cmd(&["--demo"])
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", fresh_database_url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve --demo starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let session = loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            s.write_all(b"GET /demo/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            break answer;
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("serve --demo did not listen on {port}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(session.starts_with("HTTP/1.1 200"), "{session}");
+    let body = session.split("\r\n\r\n").nth(1).unwrap();
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    let who = verifier(DEMO_JWT_SECRET)
+        .verify(v["token"].as_str().unwrap())
+        .expect("demo tokens use the demo secret");
+    assert_eq!(who.user_id, Id(1001));
+
+    // A second node on the same port fails with one line.
+    let busy = run(cmd(&["serve"])
+        .env("JWT_SECRET", SECRET)
+        .env("HOST", "127.0.0.1")
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", fresh_database_url()));
+    assert_fails_with(&busy, "cannot listen on 127.0.0.1:");
+
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let logs = String::from_utf8_lossy(&output.stdout);
+    let first: serde_json::Value = serde_json::from_str(logs.lines().next().expect("a log line"))
+        .unwrap_or_else(|e| panic!("JSON logs by default: {e}\n{logs}"));
+    assert!(first["level"].is_string(), "{first}");
+    assert!(
+        logs.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|l| l["message"] == "node listening"),
+        "{logs}"
+    );
+}
