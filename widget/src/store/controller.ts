@@ -138,13 +138,17 @@ export class ChatController {
     this.store.setState((s) => withThreadMessages(s, cid, (m) => m, { loading: true }));
     try {
       const page = await this.rest.history(cid, { before }, PAGE);
+      // Older messages land while the log is still busy, so screen readers do not read them out
+      // as if they were new; the busy flag clears on the next tick.
       this.store.setState((s) =>
         withThreadMessages(s, cid, (m) => mergeMessages(m, page.items), {
-          loading: false,
           hasMore: page.hasMore ?? page.items.length >= PAGE,
         }),
       );
+      await new Promise((r) => setTimeout(r, 0));
     } catch {
+      // The page stays loadable: the next scroll or button press tries again.
+    } finally {
       this.store.setState((s) => withThreadMessages(s, cid, (m) => m, { loading: false }));
     }
   }
