@@ -7,14 +7,14 @@ use crate::service::limiter::LocalLimiter;
 use crate::service::redis_limiter::RedisLimiter;
 use crate::service::{RateLimiter, Service, ServiceParts};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use ractor::{Actor, ActorProcessingErr, ActorRef, SupervisionEvent};
+use ractor::{Actor, ActorRef};
 use servihub_actors::bridge::{Bridge, BridgeConfig};
 use servihub_actors::conversation::Conversations;
 use servihub_actors::hub::Hub;
 use servihub_actors::notifier::{Notifier, NotifierConfig};
 use servihub_actors::persistence::{Persistence, PersistenceConfig, PersistenceHandle};
 use servihub_actors::presence::{Presence, PresenceArgs, PresenceMsg, PresenceView};
-use servihub_actors::session::SessionSupervisor;
+use servihub_actors::supervision::Contain;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use tokio::net::TcpListener;
@@ -50,32 +50,6 @@ pub fn metrics_handle() -> PrometheusHandle {
             handle
         })
         .clone()
-}
-
-/// The root of the actor tree. Its children (presence, persistence, the conversation and
-/// session supervisors) are not restarted blindly: a failure is logged and counted, and the
-/// node reports it on `/ready` through the failed actor's absence.
-struct Root;
-
-impl Actor for Root {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-    async fn pre_start(&self, _me: ActorRef<()>, _: ()) -> Result<(), ActorProcessingErr> {
-        Ok(())
-    }
-    async fn handle_supervisor_evt(
-        &self,
-        _me: ActorRef<()>,
-        evt: SupervisionEvent,
-        _st: &mut (),
-    ) -> Result<(), ActorProcessingErr> {
-        if let SupervisionEvent::ActorFailed(cell, err) = evt {
-            tracing::error!(actor = ?cell.get_name(), error = %err, "core actor failed");
-            metrics::counter!("chat_actor_failures_total", "actor" => "core").increment(1);
-        }
-        Ok(())
-    }
 }
 
 pub struct RunningNode {
@@ -123,7 +97,9 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
             .map_err(|e| StartError::Actors(e.to_string()))?;
     }
     let actors = |e: ractor::SpawnErr| StartError::Actors(e.to_string());
-    let (root, _) = Actor::spawn(None, Root, ()).await.map_err(actors)?;
+    let (root, _) = Actor::spawn(None, Contain("core"), ())
+        .await
+        .map_err(actors)?;
     let hub = Hub::new(config.node_id.clone());
     let conversations = Conversations::start(pool.clone(), hub.clone(), root.get_cell())
         .await
@@ -188,7 +164,7 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         .await
         .map_err(actors)?;
     }
-    let (sessions, _) = Actor::spawn_linked(None, SessionSupervisor, (), root.get_cell())
+    let (sessions, _) = Actor::spawn_linked(None, Contain("session"), (), root.get_cell())
         .await
         .map_err(actors)?;
     let limiter: Arc<dyn RateLimiter> = match &bridge {

@@ -16,3 +16,4 @@ pub mod presence;
 pub mod protocol;
 pub mod session;
 pub mod store;
+pub mod supervision;

@@ -6,7 +6,7 @@
 
 use crate::hub::SessionHandle;
 use crate::protocol::ClientFrame;
-use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, SupervisionEvent};
+use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -64,33 +64,6 @@ impl Actor for SessionActor {
         let SessionMsg::Frame(frame, permit) = msg;
         st.handler.handle(&st.handle, frame).await;
         drop(permit);
-        Ok(())
-    }
-}
-
-/// Parent of every session actor; its one job is to contain their failures.
-pub struct SessionSupervisor;
-
-impl Actor for SessionSupervisor {
-    type Msg = ();
-    type State = ();
-    type Arguments = ();
-
-    async fn pre_start(&self, _me: ActorRef<()>, _: ()) -> Result<(), ActorProcessingErr> {
-        Ok(())
-    }
-
-    async fn handle_supervisor_evt(
-        &self,
-        _me: ActorRef<()>,
-        evt: SupervisionEvent,
-        _st: &mut (),
-    ) -> Result<(), ActorProcessingErr> {
-        if let SupervisionEvent::ActorFailed(cell, err) = evt {
-            tracing::error!(actor = %cell.get_id(), error = %err, "session actor failed; closing its socket");
-            metrics::counter!("chat_actor_failures_total", "actor" => "session").increment(1);
-            cell.stop(None);
-        }
         Ok(())
     }
 }
