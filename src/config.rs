@@ -151,7 +151,7 @@ pub fn from_lookup(
         },
         cors_origin: var("CORS_ORIGIN"),
         log_json,
-        node_id: var("NODE_ID").unwrap_or_else(|| format!("node-{}", std::process::id())),
+        node_id: var("NODE_ID").unwrap_or_else(|| default_node_id(var("HOSTNAME"))),
         demo,
         notify_webhook_secret: var("NOTIFY_WEBHOOK_SECRET"),
         notify_webhook_url,
@@ -161,6 +161,16 @@ pub fn from_lookup(
         rate_limit_window: Duration::from_millis(window_ms as u64),
         widget_dir: var("WIDGET_DIR").unwrap_or_else(|| "widget".into()),
     })
+}
+
+/// Unique per running process even in containers, where every replica is pid 1: nodes drop
+/// bridge frames carrying their own id, so two nodes sharing one would miss each other's events.
+fn default_node_id(hostname: Option<String>) -> String {
+    let suffix = &uuid::Uuid::new_v4().simple().to_string()[..6];
+    match hostname {
+        Some(h) => format!("{h}-{suffix}"),
+        None => format!("node-{}-{suffix}", std::process::id()),
+    }
 }
 
 fn parse_num(
@@ -248,6 +258,13 @@ mod tests {
         );
         let ok = cfg(&[s, ("PORT", "8080")], false).unwrap();
         assert_eq!(ok.redis_prefix, "shc");
+        let other = cfg(&[s, ("HOSTNAME", "web")], false).unwrap();
+        assert!(other.node_id.starts_with("web-"), "{}", other.node_id);
+        assert_ne!(
+            other.node_id,
+            cfg(&[s, ("HOSTNAME", "web")], false).unwrap().node_id,
+            "two replicas on one hostname never share an id"
+        );
         assert_eq!(ok.presence_ttl, Duration::from_secs(20));
         assert_eq!(ok.port, 8080);
         assert!(ok.log_json);
