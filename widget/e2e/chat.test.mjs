@@ -247,10 +247,15 @@ describe('two tabs against a real node', { timeout: 240_000 }, () => {
         'focus returns to the launcher: ' + JSON.stringify(f),
       );
 
-      // The agent answers Dana with the keyboard too.
-      await agent.page.getByRole('button', { name: 'Back to inbox' }).click();
+      // The agent answers Dana with the keyboard too, from a freshly loaded console.
       await inboxItem(agent.page, 'Dana').waitFor({ timeout: TIMEOUT });
-      await agent.page.locator('.shc-conv', { hasText: 'Dana' }).focus();
+      await agent.page.reload();
+      await inboxItem(agent.page, 'Dana').waitFor({ timeout: TIMEOUT });
+      f = await tabUntil(
+        agent.page,
+        (x) => x.className.includes('shc-conv') && /Dana/.test(x.label),
+      );
+      assert.ok(f.outline, 'inbox entries show a visible focus ring');
       await agent.page.keyboard.press('Enter');
       await waitForFocus(agent.page, (x) => x.tag === 'textarea');
       const reply = unique('Keyboard reply to Dana');
