@@ -259,3 +259,32 @@ describe('start-up without a network', () => {
     ctl.stop();
   });
 });
+
+describe('outbox', () => {
+  it('survives a reload: an unacknowledged send is shown again and resent with its clientId', async () => {
+    const first = setup();
+    await first.ctl.start();
+    const clientId = first.ctl.send('10', 'typed just before the reload');
+    first.ctl.stop();
+
+    const second = setup();
+    await second.ctl.start();
+    const restored = second.ctl.store.getState().threads['10'].messages.at(-1)!;
+    expect(restored).toMatchObject({
+      clientId,
+      body: 'typed just before the reload',
+      status: 'sending',
+    });
+    FakeWebSocket.last().open();
+    expect(FakeWebSocket.last().frames('message.send')).toEqual([
+      expect.objectContaining({ clientId, body: 'typed just before the reload' }),
+    ]);
+    FakeWebSocket.last().push({
+      type: 'message.ack',
+      clientId,
+      message: message('4', { clientId, senderId: '1001', body: 'typed just before the reload' }),
+    });
+    expect(sessionStorage.length).toBe(0);
+    second.ctl.stop();
+  });
+});

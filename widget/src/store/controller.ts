@@ -10,6 +10,7 @@ import { Connection, type ConnectionOptions } from '../transport/connection';
 import { applyEvent, withConversation, withMessage, withThreadMessages } from './events';
 import { firstStoredId, lastStoredId, localId, mergeMessages, type ChatMessage } from './messages';
 import { identityFromToken, newClientId, toggleReaction } from './helpers';
+import { keepOutbox } from './outbox';
 import { createChatStore, type ChatStore, type Mode } from './state';
 
 export interface ControllerOptions {
@@ -40,6 +41,7 @@ export class ChatController {
   private readSent = new Map<string, string>();
   private loading = false;
   private loaded = false;
+  private unsubscribeOutbox?: () => void;
 
   constructor(private readonly opts: ControllerOptions) {
     this.store = createChatStore(opts.mode);
@@ -57,6 +59,7 @@ export class ChatController {
   }
 
   async start(): Promise<void> {
+    this.unsubscribeOutbox = keepOutbox(this.store);
     this.connection.start();
     await this.load();
   }
@@ -87,6 +90,7 @@ export class ChatController {
   }
 
   stop(): void {
+    this.unsubscribeOutbox?.();
     this.connection.stop();
     for (const t of [...this.ackTimers.values(), ...this.typingTimers.values()]) clearTimeout(t);
   }
