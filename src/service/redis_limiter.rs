@@ -101,3 +101,39 @@ impl RateLimiter for RedisLimiter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use servihub_actors::bridge::redis;
+
+    #[tokio::test]
+    async fn counts_in_redis_and_falls_back_when_it_is_away() {
+        let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+        let link = Arc::new(Link::new(client));
+        let prefix = format!("shcu{}", uuid::Uuid::new_v4().simple());
+        // Two nodes' limiters on one Redis share the window.
+        let (a, b) = (
+            RedisLimiter::new(link.clone(), &prefix, 20, Duration::from_secs(5)),
+            RedisLimiter::new(link.clone(), &prefix, 20, Duration::from_secs(5)),
+        );
+        // Not connected yet: the local window applies (and logs once).
+        assert!(a.check(1).await.is_ok());
+        let runner = link.clone();
+        tokio::spawn(async move { runner.run().await });
+        for _ in 0..100 {
+            if link.is_up() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for i in 0..20 {
+            let l = if i % 2 == 0 { &a } else { &b };
+            assert!(l.check(5).await.is_ok(), "send {i}");
+        }
+        let wait = a.check(5).await.unwrap_err();
+        assert!(wait > 0 && wait <= 5000, "{wait}");
+        assert!(b.check(5).await.is_err());
+        assert!(a.check(6).await.is_ok(), "users are counted apart");
+    }
+}

@@ -250,13 +250,31 @@ pub async fn none_before_pong(ws: &mut Ws, kind: &str, pick: impl Fn(&Value) -> 
     }
 }
 
-pub fn redis_server(port: u16) -> std::process::Child {
-    std::process::Command::new("redis-server")
+/// A redis-server of the test's own, killed when dropped (also when the test fails).
+pub struct RedisProc(pub std::process::Child);
+
+impl RedisProc {
+    pub fn kill(mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for RedisProc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn redis_server(port: u16) -> RedisProc {
+    let child = std::process::Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
         .stdout(std::process::Stdio::null())
         .spawn()
-        .expect("redis-server starts")
+        .expect("redis-server starts");
+    RedisProc(child)
 }
 
 /// Sends `resume` and returns the messages of `conv` it replays, up to `resume.done`.

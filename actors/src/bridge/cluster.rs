@@ -229,3 +229,74 @@ fn decode_key(blob: &[u8]) -> Option<PresenceKey> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A link to the local Redis (the test machine's), connected.
+    async fn link() -> Arc<Link> {
+        let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+        let link = Arc::new(Link::new(client));
+        let runner = link.clone();
+        tokio::spawn(async move { runner.run().await });
+        for _ in 0..100 {
+            if link.is_up() {
+                return link;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("redis on 127.0.0.1:6379 is not reachable");
+    }
+
+    fn key(user: i64) -> PresenceKey {
+        PresenceKey {
+            user_id: user,
+            staff_of: None,
+            watches: vec![1],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_user_is_offline_when_its_last_node_lets_go_or_dies() {
+        let link = link().await;
+        let prefix = format!("shcu{}", rand::random::<u32>());
+        let ttl = Duration::from_secs(20);
+        let (a, b) = (
+            ClusterPresence::new(&prefix, "a", ttl),
+            ClusterPresence::new(&prefix, "b", ttl),
+        );
+        assert!(a.up(&link, &key(7)).await.unwrap(), "first node: online");
+        assert!(!b.up(&link, &key(7)).await.unwrap(), "second node: no news");
+        assert!(!a.down(&link, 7).await.unwrap(), "still on b");
+        assert!(b.down(&link, 7).await.unwrap(), "gone everywhere");
+        assert!(a.online_all(&link).await.unwrap().is_empty());
+
+        // Node b dies holding user 8 (also on a) and user 9 (only on b): a sweep of a finds b's
+        // heartbeat gone and takes 9 offline, not 8.
+        a.heartbeat(&link).await.unwrap();
+        b.heartbeat(&link).await.unwrap();
+        a.up(&link, &key(8)).await.unwrap();
+        b.up(&link, &key(8)).await.unwrap();
+        b.up(&link, &key(9)).await.unwrap();
+        assert!(a.reap_dead(&link).await.unwrap().is_empty(), "b is alive");
+        let mut c = link.get().unwrap();
+        let _: () = c.del(b.alive("b")).await.unwrap();
+        let gone = a.reap_dead(&link).await.unwrap();
+        assert_eq!(gone, vec![key(9)]);
+        assert!(
+            a.reap_dead(&link).await.unwrap().is_empty(),
+            "announced once"
+        );
+        let online: Vec<i64> = a
+            .online_all(&link)
+            .await
+            .unwrap()
+            .iter()
+            .map(|k| k.user_id)
+            .collect();
+        assert_eq!(online, vec![8]);
+        assert_eq!(a.reap(&link, "a", true).await.unwrap(), vec![key(8)]);
+    }
+}
