@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the Rust workspace (unit and integration tests against the
-# local Postgres and Redis) and the widget (lint, types, unit tests, bundle size, browser e2e).
+# local Postgres and Redis, failing below 80% line coverage) and the widget (lint, types, unit
+# tests, bundle size, browser e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== rust: unit and integration tests"
-cargo nextest run --workspace --no-fail-fast --exclude servihub-bench
+echo "== rust: unit and integration tests, with line coverage of at least 80%"
+cargo llvm-cov nextest -p servihub-chat -p servihub-actors --no-fail-fast --fail-under-lines 80
 
 echo "== protocol: the widget's generated types match the Rust definitions"
 git diff --exit-code --stat -- widget/src/protocol/generated
