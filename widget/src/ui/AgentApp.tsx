@@ -33,11 +33,11 @@ export function AgentApp() {
   const activeCustomer = active && customerOf(active);
 
   return (
-    <div class={'shc-agent' + (activeId ? ' shc-has-thread' : '')}>
-      <nav class="shc-inbox" aria-label="Conversations">
+    <div className={'shc-agent' + (activeId ? ' shc-has-thread' : '')}>
+      <nav className="shc-inbox" aria-label="Conversations">
         <h2>Inbox</h2>
         {error && (
-          <p class="shc-error" role="alert">
+          <p className="shc-error" role="alert">
             {error}
           </p>
         )}
@@ -52,11 +52,11 @@ export function AgentApp() {
                 <button
                   type="button"
                   data-conversation={c.id}
-                  class={'shc-conv' + (c.id === activeId ? ' shc-current' : '')}
+                  className={'shc-conv' + (c.id === activeId ? ' shc-current' : '')}
                   aria-current={c.id === activeId ? 'true' : undefined}
                   onClick={() => ctl.select(c.id)}
                 >
-                  <span class="shc-conv-top">
+                  <span className="shc-conv-top">
                     <strong>{name}</strong>
                     {c.lastMessage && (
                       <time dateTime={c.lastMessage.createdAt}>
@@ -64,12 +64,12 @@ export function AgentApp() {
                       </time>
                     )}
                   </span>
-                  <span class="shc-conv-bottom">
-                    <span class="shc-last">{preview(c.lastMessage)}</span>
+                  <span className="shc-conv-bottom">
+                    <span className="shc-last">{preview(c.lastMessage)}</span>
                     {unread > 0 && (
-                      <span class="shc-badge">
+                      <span className="shc-badge">
                         {unread}
-                        <span class="shc-sr"> unread</span>
+                        <span className="shc-sr"> unread</span>
                       </span>
                     )}
                   </span>
@@ -82,25 +82,25 @@ export function AgentApp() {
       </nav>
       <section
         ref={main}
-        class="shc-main"
+        className="shc-main"
         aria-label="Conversation"
         onKeyDown={(e) => e.key === 'Escape' && ctl.select(null)}
       >
         {activeId ? (
           <>
-            <header class="shc-header">
+            <header className="shc-header">
               <div>
                 <h2>{activeCustomer?.name || 'Customer'}</h2>
                 {activeCustomer && <Presence userIds={[activeCustomer.userId]} />}
               </div>
-              <button type="button" class="shc-btn" onClick={() => ctl.select(null)}>
+              <button type="button" className="shc-btn" onClick={() => ctl.select(null)}>
                 Back to inbox
               </button>
             </header>
             <Thread key={activeId} conversationId={activeId} visible />
           </>
         ) : (
-          <p class="shc-placeholder">Select a conversation.</p>
+          <p className="shc-placeholder">Select a conversation.</p>
         )}
       </section>
     </div>

@@ -53,15 +53,15 @@ export function Bubble({ message: m, conversation, me, read, latest }: Props) {
   };
 
   return (
-    <li class={'shc-msg' + (own ? ' shc-own' : '')} data-status={m.status}>
-      <div class="shc-meta">
-        <span class="shc-who">{who}</span>{' '}
+    <li className={'shc-msg' + (own ? ' shc-own' : '')} data-status={m.status}>
+      <div className="shc-meta">
+        <span className="shc-who">{who}</span>{' '}
         <time dateTime={m.createdAt}>{formatTime(m.createdAt)}</time>
         {actions && (
           <button
             ref={more}
             type="button"
-            class="shc-more"
+            className="shc-more"
             aria-expanded={menu}
             aria-label={'Actions for message from ' + who}
             onClick={() => setMenu(!menu)}
@@ -72,7 +72,7 @@ export function Bubble({ message: m, conversation, me, read, latest }: Props) {
       </div>
       {actions && menu && (
         <div
-          class="shc-menu"
+          className="shc-menu"
           role="group"
           aria-label="Message actions"
           onKeyDown={(e) => {
@@ -121,8 +121,8 @@ export function Bubble({ message: m, conversation, me, read, latest }: Props) {
         </div>
       )}
       {editing ? (
-        <div class="shc-edit">
-          <label class="shc-sr" htmlFor={'shc-edit-' + m.id}>
+        <div className="shc-edit">
+          <label className="shc-sr" htmlFor={'shc-edit-' + m.id}>
             Edit message
           </label>
           <textarea
@@ -148,14 +148,14 @@ export function Bubble({ message: m, conversation, me, read, latest }: Props) {
           </button>
         </div>
       ) : (
-        <div class="shc-bubble">
+        <div className="shc-bubble">
           {deleted ? <em>Message deleted</em> : m.body}
           {!deleted && <Attachments message={m} />}
-          {m.editedAt && !deleted && <span class="shc-note"> (edited)</span>}
+          {m.editedAt && !deleted && <span className="shc-note"> (edited)</span>}
         </div>
       )}
       {!!m.reactions?.length && (
-        <div class="shc-reactions">
+        <div className="shc-reactions">
           {m.reactions.map((r) => {
             const mine = !!me && r.userIds.includes(me);
             const count = r.userIds.length;
@@ -183,7 +183,7 @@ function SendState(props: { message: ChatMessage; read: boolean; latest: boolean
   const ctl = useController();
   if (m.status === 'failed') {
     return (
-      <div class="shc-state shc-failed">
+      <div className="shc-state shc-failed">
         Not sent{m.pending?.error ? ': ' + m.pending.error : ''}.{' '}
         <button type="button" onClick={() => ctl.retry(m.conversationId, m.clientId!)}>
           Retry
@@ -191,8 +191,8 @@ function SendState(props: { message: ChatMessage; read: boolean; latest: boolean
       </div>
     );
   }
-  if (m.status === 'sending') return <div class="shc-state">Sending…</div>;
-  return latest ? <div class="shc-state">{read ? 'Read' : 'Sent'}</div> : null;
+  if (m.status === 'sending') return <div className="shc-state">Sending…</div>;
+  return latest ? <div className="shc-state">{read ? 'Read' : 'Sent'}</div> : null;
 }
 
 function Attachments({ message: m }: { message: ChatMessage }) {
@@ -209,7 +209,7 @@ function Attachments({ message: m }: { message: ChatMessage }) {
         return a.mimeType.startsWith('image/') ? (
           <a key={a.id} href={href} target="_blank" rel="noopener noreferrer">
             <img
-              class="shc-img"
+              className="shc-img"
               src={href}
               alt="Image attachment"
               width={a.width ?? undefined}
@@ -217,7 +217,7 @@ function Attachments({ message: m }: { message: ChatMessage }) {
             />
           </a>
         ) : (
-          <a key={a.id} class="shc-file" href={href} target="_blank" rel="noopener noreferrer">
+          <a key={a.id} className="shc-file" href={href} target="_blank" rel="noopener noreferrer">
             Download attachment
           </a>
         );

@@ -63,14 +63,14 @@ export function Composer({ conversationId }: { conversationId: string }) {
   };
 
   return (
-    <form class="shc-composer" onSubmit={submit}>
+    <form className="shc-composer" onSubmit={submit}>
       {error && (
-        <p class="shc-error" role="alert">
+        <p className="shc-error" role="alert">
           {error}
         </p>
       )}
       {draft && (
-        <div class="shc-preview">
+        <div className="shc-preview">
           {draft.previewUrl ? (
             <img src={draft.previewUrl} alt={'Preview of ' + draft.file.name} />
           ) : (
@@ -85,19 +85,19 @@ export function Composer({ conversationId }: { conversationId: string }) {
           )}
         </div>
       )}
-      <div class="shc-row">
+      <div className="shc-row">
         <input
           ref={fileInput}
           id={id + '-file'}
-          class="shc-sr"
+          className="shc-sr"
           type="file"
           onChange={(e) => pick((e.target as HTMLInputElement).files?.[0])}
         />
-        <label class="shc-attach shc-btn" htmlFor={id + '-file'} title="Attach a file">
+        <label className="shc-attach shc-btn" htmlFor={id + '-file'} title="Attach a file">
           <ClipIcon />
-          <span class="shc-sr">Attach a file</span>
+          <span className="shc-sr">Attach a file</span>
         </label>
-        <label class="shc-sr" htmlFor={id}>
+        <label className="shc-sr" htmlFor={id}>
           Message
         </label>
         <textarea
@@ -116,7 +116,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
             if (e.key === 'Enter' && !e.shiftKey) void submit(e);
           }}
         />
-        <button class="shc-send shc-btn" type="submit" disabled={progress !== null}>
+        <button className="shc-send shc-btn" type="submit" disabled={progress !== null}>
           Send
         </button>
       </div>

@@ -35,23 +35,23 @@ export function CustomerApp({ title }: { title?: string }) {
   const badge = unread > 0 ? `, ${unread} unread message${unread === 1 ? '' : 's'}` : '';
 
   return (
-    <div class="shc-customer">
+    <div className="shc-customer">
       {open && (
         <div
           ref={panel}
-          class="shc-panel"
+          className="shc-panel"
           role="dialog"
           aria-labelledby="shc-title"
           onKeyDown={(e) => e.key === 'Escape' && ctl.setOpen(false)}
         >
-          <header class="shc-header">
+          <header className="shc-header">
             <div>
               <h2 id="shc-title">{name}</h2>
               <Presence userIds={staffIds} label="Staff" />
             </div>
             <button
               type="button"
-              class="shc-close shc-btn"
+              className="shc-close shc-btn"
               aria-label="Close chat"
               onClick={() => ctl.setOpen(false)}
             >
@@ -59,7 +59,7 @@ export function CustomerApp({ title }: { title?: string }) {
             </button>
           </header>
           {error && (
-            <p class="shc-error" role="alert">
+            <p className="shc-error" role="alert">
               {error}
             </p>
           )}
@@ -73,7 +73,7 @@ export function CustomerApp({ title }: { title?: string }) {
       <button
         ref={launcher}
         type="button"
-        class="shc-launcher shc-btn"
+        className="shc-launcher shc-btn"
         aria-expanded={open}
         aria-label={(open ? 'Close chat with ' : 'Chat with ') + name + badge}
         onClick={() => ctl.setOpen(!open)}
@@ -81,7 +81,7 @@ export function CustomerApp({ title }: { title?: string }) {
       >
         <ChatIcon />
         {unread > 0 && (
-          <span class="shc-badge" aria-hidden="true">
+          <span className="shc-badge" aria-hidden="true">
             {unread > 99 ? '99+' : unread}
           </span>
         )}

@@ -71,11 +71,11 @@ export function MessageList({ conversationId }: { conversationId: string }) {
   };
 
   return (
-    <div class="shc-history">
+    <div className="shc-history">
       {thread.loaded && thread.hasMore && (
         <button
           type="button"
-          class="shc-older"
+          className="shc-older"
           disabled={thread.loading}
           onClick={() => void ctl.loadOlder(conversationId)}
         >
@@ -83,7 +83,7 @@ export function MessageList({ conversationId }: { conversationId: string }) {
         </button>
       )}
       <div
-        class="shc-log"
+        className="shc-log"
         ref={ref}
         role="log"
         aria-live="polite"
@@ -98,9 +98,9 @@ export function MessageList({ conversationId }: { conversationId: string }) {
           if (el && last.current.atBottom) el.scrollTop = el.scrollHeight;
         }}
       >
-        <ol class="shc-list">
+        <ol className="shc-list">
           {thread.loaded && thread.messages.length === 0 && (
-            <li class="shc-empty">No messages yet. Say hello!</li>
+            <li className="shc-empty">No messages yet. Say hello!</li>
           )}
           {thread.messages.map((m) => (
             <Bubble

@@ -4,8 +4,8 @@ import { useChat } from './context';
 export function Presence({ userIds, label }: { userIds: string[]; label?: string }) {
   const online = useChat((s) => userIds.some((id) => s.presence[id] === 'online'));
   return (
-    <span class={'shc-presence' + (online ? ' shc-online' : '')}>
-      <span class="shc-dot" aria-hidden="true" />
+    <span className={'shc-presence' + (online ? ' shc-online' : '')}>
+      <span className="shc-dot" aria-hidden="true" />
       {(label ? label + ' ' : '') + (online ? 'online' : 'offline')}
     </span>
   );

@@ -26,7 +26,7 @@ export function Thread({ conversationId, visible }: { conversationId: string; vi
   }, [ctl, conversationId, visible, messages, unread]);
 
   return (
-    <div class="shc-thread">
+    <div className="shc-thread">
       <MessageList conversationId={conversationId} />
       <StatusLine conversationId={conversationId} />
       <Composer conversationId={conversationId} />
@@ -40,9 +40,9 @@ function StatusLine({ conversationId }: { conversationId: string }) {
   const status = useChat((s) => s.connection.status);
   const typing = typingText((typists ?? []).map((t) => t.name));
   return (
-    <div class="shc-status" role="status" aria-live="polite">
-      {typing && <span class="shc-typing">{typing}</span>}
-      {CONNECTION_TEXT[status] && <span class="shc-conn">{CONNECTION_TEXT[status]}</span>}
+    <div className="shc-status" role="status" aria-live="polite">
+      {typing && <span className="shc-typing">{typing}</span>}
+      {CONNECTION_TEXT[status] && <span className="shc-conn">{CONNECTION_TEXT[status]}</span>}
     </div>
   );
 }
