@@ -93,7 +93,7 @@ async fn messages_typing_reads_and_presence_cross_nodes_both_ways() {
     let mut r = redis_conn(REDIS).await.unwrap();
     for (channel, payload) in [
         (format!("{}:biz:1", cl.prefix), b"not msgpack".to_vec()),
-        (format!("{}:presence", cl.prefix), b"{\"json\":1}".to_vec()),
+        (format!("{}:cluster", cl.prefix), b"{\"json\":1}".to_vec()),
         (format!("{}:biz:1", cl.prefix), vec![0x92, 0x01, 0x02]),
     ] {
         let _: i64 = redis::cmd("PUBLISH")
@@ -125,37 +125,49 @@ async fn a_community_announcement_from_a_reaches_customers_on_b_and_c() {
     cl.ready().await;
     let (a, b, c) = (&cl.nodes[0], &cl.nodes[1], &cl.nodes[2]);
     let agent = a.api.agent(2001, 1);
-    let (_, community) = a
-        .api
-        .call(
-            Method::GET,
-            "/api/v1/businesses/1/community",
-            Some(&agent),
-            None,
-        )
-        .await;
+    let path = "/api/v1/businesses/1/community";
+    let (_, community) = a.api.call(Method::GET, path, Some(&agent), None).await;
     let conv = community["id"].as_str().unwrap().to_string();
-    let mut fans = Vec::new();
-    for (node, user) in [(b, 100), (c, 101)] {
-        let t = node.api.customer(user);
-        let path = "/api/v1/businesses/1/community/subscription";
-        assert_eq!(
-            node.api.call(Method::PUT, path, Some(&t), None).await.0,
-            204
-        );
-        fans.push(ws_connect_to(node, &t).await);
-    }
     let mut aw = ws_connect_to(a, &agent).await;
+    // One fan opted in before connecting; the other opts in through node A while its socket
+    // is on node C: its sessions on C must follow.
+    let (fan_b, fan_c) = (b.api.customer(100), c.api.customer(101));
+    let sub = "/api/v1/businesses/1/community/subscription";
+    assert_eq!(
+        b.api.call(Method::PUT, sub, Some(&fan_b), None).await.0,
+        204
+    );
+    let mut fans = vec![
+        ws_connect_to(b, &fan_b).await,
+        ws_connect_to(c, &fan_c).await,
+    ];
+    settle().await;
+    assert_eq!(
+        a.api.call(Method::PUT, sub, Some(&fan_c), None).await.0,
+        204
+    );
     settle().await;
     ws_send(&mut aw, send(&conv, "ann1", "Spring sale!")).await;
     next_of(&mut aw, "message.ack").await;
     for ws in &mut fans {
-        assert_eq!(
-            next_of(ws, "message.new").await["message"]["body"],
-            "Spring sale!"
-        );
+        let e = next_of(ws, "message.new").await;
+        assert_eq!(e["message"]["body"], "Spring sale!");
     }
     assert_eq!(cl.messages_in(&conv).await, 1, "one row, not one per node");
+
+    // Likewise a conversation opened through node B for a customer whose socket is on node C:
+    // the agent on A learns of it, and the customer hears the agent's reply on C.
+    let direct = b.api.open(&fan_c, 2).await;
+    let agent2 = a.api.agent(2002, 2);
+    let mut aw2 = ws_connect_to(a, &agent2).await;
+    settle().await;
+    ws_send(&mut aw2, send(&direct, "hi", "Welcome to Harbor Bakery")).await;
+    next_of(&mut aw2, "message.ack").await;
+    let e = next_matching(&mut fans[1], "message.new", |e| {
+        e["message"]["conversationId"] == direct.as_str()
+    })
+    .await;
+    assert_eq!(e["message"]["body"], "Welcome to Harbor Bakery");
     cl.cleanup().await;
 }
 

@@ -43,13 +43,8 @@ impl Service {
         }
         store::conversations::community(&self.pool, business).await?;
         store::conversations::set_subscription(&self.pool, business, who.user_id, on).await?;
-        for sid in self.hub.sessions_of(Topic::User(who.user_id.0)) {
-            if on {
-                self.hub.subscribe(sid, Topic::Community(business.0));
-            } else {
-                self.hub.unsubscribe(sid, Topic::Community(business.0));
-            }
-        }
+        self.hub
+            .set_user_topic(who.user_id.0, Topic::Community(business.0), on);
         Ok(())
     }
 }

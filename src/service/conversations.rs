@@ -79,9 +79,8 @@ impl Service {
         if created {
             // The customer's live sessions now talk with this business: they see its staff's
             // presence, and its staff learn of the new conversation at once.
-            for sid in self.hub.sessions_of(Topic::User(who.user_id.0)) {
-                self.hub.subscribe(sid, Topic::Watch(business.0));
-            }
+            self.hub
+                .set_user_topic(who.user_id.0, Topic::Watch(business.0), true);
             let mut for_staff = conversation.clone();
             for_staff.unread_count = 0;
             self.hub.publish(Envelope {

@@ -3,8 +3,10 @@
 //! Each envelope the hub publishes goes out once (not once per recipient) on its business's
 //! channel `P:biz:<id>`; a node subscribes only to the channels its local sessions need (the
 //! hub's `watch`/`unwatch`) and hands what arrives to `Hub::deliver_local`. Presence transitions
-//! travel on one channel `P:presence`, because every node keeps the cluster's online set (see
-//! `cluster`). Frames are MessagePack and name their origin, so a node drops its own echo.
+//! and users' topic changes travel on one channel every node listens to, `P:cluster`: every node
+//! keeps the cluster's online set (see `cluster`), and a user who opens a conversation through
+//! node A must start hearing it on node B too. Frames are MessagePack and name their origin, so a
+//! node drops its own echo.
 //!
 //! While Redis is away the node keeps serving its local users: publications are dropped and
 //! counted (clients close any gap with `resume`), `/ready` says `redis: false`, and the link and
@@ -24,7 +26,7 @@ pub mod wire;
 /// The Redis client, for the node's Redis-backed rate limiter (it shares the bridge's link).
 pub use redis;
 
-use crate::hub::{Envelope, Hub, Relay};
+use crate::hub::{Envelope, Hub, Relay, Topic};
 use crate::presence::PresenceView;
 use cluster::ClusterPresence;
 use link::Link;
@@ -147,13 +149,14 @@ impl Bridge {
         format!("{}:biz:{business}", self.prefix)
     }
 
-    fn presence_channel(&self) -> String {
-        format!("{}:presence", self.prefix)
+    /// The channel every node listens to: presence transitions and users' topic changes.
+    fn cluster_channel(&self) -> String {
+        format!("{}:cluster", self.prefix)
     }
 
     /// Announces a cluster-wide presence transition to the other nodes.
     pub fn publish_presence(&self, note: PresenceNote) {
-        self.enqueue(self.presence_channel(), Body::Presence(note));
+        self.enqueue(self.cluster_channel(), Body::Presence(note));
     }
 
     fn enqueue(&self, channel: String, body: Body) {
@@ -187,7 +190,7 @@ impl Bridge {
             .iter()
             .map(|b| self.business_channel(*b))
             .collect();
-        set.insert(self.presence_channel());
+        set.insert(self.cluster_channel());
         set
     }
 
@@ -212,11 +215,14 @@ impl Bridge {
             Body::Event(env) if channel == self.business_channel(env.business) => {
                 hub.deliver_local(&env);
             }
-            Body::Presence(note) if channel == self.presence_channel() => {
+            Body::Presence(note) if channel == self.cluster_channel() => {
                 self.view.apply_remote(&note);
                 for env in crate::presence::envelopes(&note.key, note.status, note.last_seen_at) {
                     hub.deliver_local(&env);
                 }
+            }
+            Body::UserTopic { user_id, topic, on } if channel == self.cluster_channel() => {
+                hub.apply_user_topic(user_id, topic, on);
             }
             _ => {
                 metrics::counter!("chat_bridge_rejected_total", "reason" => "wrong_channel")
@@ -245,6 +251,17 @@ impl Relay for Bridge {
         };
         metrics::gauge!("chat_bridge_wanted_channels").set(n as f64);
         self.wanted_changed.notify_one();
+    }
+
+    fn user_topic(&self, user: i64, topic: Topic, on: bool) {
+        self.enqueue(
+            self.cluster_channel(),
+            Body::UserTopic {
+                user_id: user,
+                topic,
+                on,
+            },
+        );
     }
 
     fn unwatch(&self, business: i64) {

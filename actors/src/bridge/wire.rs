@@ -1,7 +1,7 @@
 //! What travels between nodes on Redis: one MessagePack frame per event, with named fields so a
 //! node of the next version can still read it, and the origin node so a node drops its own echo.
 
-use crate::hub::Envelope;
+use crate::hub::{Envelope, Topic};
 use crate::presence::PresenceKey;
 use crate::protocol::PresenceStatus;
 use chrono::{DateTime, Utc};
@@ -24,6 +24,12 @@ pub enum Body {
     Event(Envelope),
     /// A cluster-wide presence transition (first session anywhere, or last one gone).
     Presence(PresenceNote),
+    /// A user's sessions gained or lost a topic on another node (`Hub::set_user_topic`).
+    UserTopic {
+        user_id: i64,
+        topic: Topic,
+        on: bool,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,7 +74,6 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::Topic;
     use crate::protocol::{Id, ServerEvent};
     use std::sync::Arc;
 

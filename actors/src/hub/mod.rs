@@ -45,6 +45,9 @@ pub trait Relay: Send + Sync + 'static {
     fn relay(&self, envelope: &Envelope);
     fn watch(&self, business: i64);
     fn unwatch(&self, business: i64);
+    /// A user's sessions gained or lost a topic (a conversation opened, a community opt-in):
+    /// tells the nodes where that user has sessions, as the change happened on one node only.
+    fn user_topic(&self, _user: i64, _topic: Topic, _on: bool) {}
 }
 
 #[derive(Default)]
@@ -186,6 +189,25 @@ impl Hub {
         if unwatched {
             if let Some(relay) = self.relay() {
                 relay.unwatch(business_of(&topic));
+            }
+        }
+    }
+
+    /// Adds (or removes) `topic` for every session of `user`, on this node and the others.
+    pub fn set_user_topic(&self, user: i64, topic: Topic, on: bool) {
+        self.apply_user_topic(user, topic, on);
+        if let Some(relay) = self.relay() {
+            relay.user_topic(user, topic, on);
+        }
+    }
+
+    /// The local half of `set_user_topic` (the bridge applies other nodes' changes with it).
+    pub fn apply_user_topic(&self, user: i64, topic: Topic, on: bool) {
+        for sid in self.sessions_of(Topic::User(user)) {
+            if on {
+                self.subscribe(sid, topic);
+            } else {
+                self.unsubscribe(sid, topic);
             }
         }
     }
