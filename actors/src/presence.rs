@@ -273,11 +273,16 @@ impl Actor for Presence {
     ) -> Result<Self::State, ActorProcessingErr> {
         if let Some(bridge) = &args.bridge {
             let every = bridge.presence.ttl / 4;
+            let bridge = bridge.clone();
             tokio::spawn(async move {
                 let mut interval = tokio::time::interval(every);
                 interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
-                    interval.tick().await;
+                    // A fresh subscription means Redis (maybe emptied) wants this node's users now.
+                    tokio::select! {
+                        _ = interval.tick() => {}
+                        _ = bridge.resubscribed.notified() => {}
+                    }
                     // One tick in the mailbox at a time is enough; a stopped actor ends the loop.
                     if me.cast(PresenceMsg::Tick).is_err() {
                         break;

@@ -71,6 +71,8 @@ pub struct Bridge {
     subscribed: AtomicBool,
     /// Counts (re)subscriptions, so presence reloads the cluster's view after an outage.
     sub_generation: AtomicU64,
+    /// Wakes presence at once after a (re)subscription rather than at its next tick.
+    pub(crate) resubscribed: Notify,
     /// Weak: the hub holds the bridge as its relay.
     hub: Weak<Hub>,
     view: Arc<PresenceView>,
@@ -98,6 +100,7 @@ impl Bridge {
             wanted_changed: Notify::new(),
             subscribed: AtomicBool::new(false),
             sub_generation: AtomicU64::new(0),
+            resubscribed: Notify::new(),
             hub: Arc::downgrade(hub),
             view,
             tasks: Mutex::new(Vec::new()),
