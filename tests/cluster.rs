@@ -11,7 +11,6 @@ use futures_util::future::join_all;
 use futures_util::SinkExt;
 use reqwest::Method;
 use serde_json::{json, Value};
-use servihub_actors::bridge::redis;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -31,10 +30,22 @@ async fn messages_typing_reads_and_presence_cross_nodes_both_ways() {
     next_matching(&mut cw, "presence", presence_of("2001", "online")).await;
     settle().await;
 
+    // A colleague follows the inbox over SSE on node C.
+    let mut sse = c.api.http.get(c.api.url("/api/v1/events"));
+    sse = sse.bearer_auth(c.api.agent(2003, 1));
+    let mut sse = sse.send().await.unwrap();
+    settle().await;
     ws_send(&mut cw, send(&conv, "a1", "from A")).await;
     let ack = next_of(&mut cw, "message.ack").await;
     let got = next_of(&mut aw, "message.new").await;
     assert_eq!(got["message"]["id"], ack["message"]["id"], "A → B");
+    let mut buf = String::new();
+    while !buf.contains("from A") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), sse.chunk()).await;
+        buf.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap().unwrap()));
+    }
+    assert!(buf.contains("event: message.new"), "A → C over SSE");
+    drop(sse);
     ws_send(&mut aw, send(&conv, "b1", "from B")).await;
     next_of(&mut aw, "message.ack").await;
     let got = next_of(&mut cw, "message.new").await;
@@ -90,31 +101,16 @@ async fn messages_typing_reads_and_presence_cross_nodes_both_ways() {
     assert_eq!(cl.outbox_rows(100).await, 1, "offline everywhere: notified");
 
     // Garbage on a subscribed channel is counted and ignored; delivery goes on.
-    let mut r = redis_conn(REDIS).await.unwrap();
-    for (channel, payload) in [
-        (format!("{}:biz:1", cl.prefix), b"not msgpack".to_vec()),
-        (format!("{}:cluster", cl.prefix), b"{\"json\":1}".to_vec()),
-        (format!("{}:biz:1", cl.prefix), vec![0x92, 0x01, 0x02]),
-    ] {
-        let _: i64 = redis::cmd("PUBLISH")
-            .arg(channel)
-            .arg(payload)
-            .query_async(&mut r)
-            .await
-            .unwrap();
-    }
+    let garbage: [&[u8]; 2] = [b"not msgpack", &[0x92, 0x01, 0x02]];
+    publish(&format!("{}:biz:1", cl.prefix), &garbage).await;
+    publish(&format!("{}:cluster", cl.prefix), &[b"{\"json\":1}"]).await;
     assert_eq!(c.api.send(&cust, &conv, "c1", "still here").await.0, 201);
     let e = next_matching(&mut aw, "message.new", |e| e["message"]["clientId"] == "c1").await;
     assert_eq!(e["message"]["body"], "still here", "C → B after garbage");
-    let metrics = b.api.http.get(b.api.url("/metrics")).send().await.unwrap();
-    let text = metrics.text().await.unwrap();
+    let metrics = b.metric_lines("chat_bridge_rejected_total").await;
     assert!(
-        text.contains("chat_bridge_rejected_total{reason=\"malformed\"} 3"),
-        "{}",
-        text.lines()
-            .filter(|l| l.contains("bridge"))
-            .collect::<Vec<_>>()
-            .join("\n")
+        metrics.contains("chat_bridge_rejected_total{reason=\"malformed\"} 3"),
+        "{metrics}"
     );
     cl.cleanup().await;
 }

@@ -101,6 +101,14 @@ impl ProcNode {
         }
     }
 
+    /// The node's `/metrics` lines that start with `name`.
+    pub async fn metric_lines(&self, name: &str) -> String {
+        let r = self.api.http.get(self.api.url("/metrics")).send().await;
+        let text = r.unwrap().text().await.unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(name)).collect();
+        lines.join("\n")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map(|c| c.id()).unwrap_or(0)
     }
@@ -223,6 +231,19 @@ pub async fn redis_conn(url: &str) -> redis::RedisResult<redis::aio::Multiplexed
     redis::Client::open(url)?
         .get_multiplexed_async_connection()
         .await
+}
+
+/// Publishes raw payloads on a channel of the shared Redis (what a foreign writer could do).
+pub async fn publish(channel: &str, payloads: &[&[u8]]) {
+    let mut r = redis_conn(REDIS).await.unwrap();
+    for p in payloads {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(*p)
+            .query_async(&mut r)
+            .await
+            .unwrap();
+    }
 }
 
 /// Lets the nodes' subscriptions follow sessions that just connected.
