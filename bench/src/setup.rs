@@ -168,11 +168,17 @@ async fn node_fanout(cfg: &ScenarioConfig) -> Result<Vec<SocketPlan>> {
     let staff = mint(&cfg.jwt_secret, cfg.user_base, Role::Agent, Some(business))?;
     let path = format!("/api/v1/businesses/{business}/community");
     let reply = rest.call(Method::GET, &path, Some(&staff), None).await?;
-    let community = id_of(&reply.body).ok_or_else(|| BenchError::Http {
-        method: "GET",
-        path: path.clone(),
-        detail: format!("status {} body {}", reply.status, reply.body),
-    })?;
+    // The route answers `{conversation: {id, …}, subscribed, …}`; a bare conversation is accepted too.
+    let community = reply
+        .body
+        .get("conversation")
+        .and_then(id_of)
+        .or_else(|| id_of(&reply.body))
+        .ok_or_else(|| BenchError::Http {
+            method: "GET",
+            path: path.clone(),
+            detail: format!("status {} body {}", reply.status, reply.body),
+        })?;
     let subscribers = cfg.sockets.saturating_sub(1);
     let secret = cfg.jwt_secret.clone();
     let base = cfg.user_base;
