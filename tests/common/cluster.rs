@@ -246,6 +246,35 @@ pub async fn publish(channel: &str, payloads: &[&[u8]]) {
     }
 }
 
+/// Sends into `conv` through `bases` in turn, every few ms, until `stop`; returns the ids acked.
+pub fn load(
+    bases: Vec<String>,
+    token: String,
+    conv: String,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<Vec<i64>> {
+    tokio::spawn(async move {
+        let http = reqwest::Client::new();
+        let mut acked = Vec::new();
+        let mut i = 0;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let url = format!(
+                "{}/api/v1/conversations/{conv}/messages",
+                bases[i % bases.len()]
+            );
+            let body = json!({"clientId": format!("load{i}"), "body": format!("load {i}")});
+            let r = http.post(url).bearer_auth(&token).json(&body).send().await;
+            if let Ok(r) = r.and_then(|r| r.error_for_status()) {
+                let v: Value = r.json().await.unwrap();
+                acked.push(v["id"].as_str().unwrap().parse().unwrap());
+            }
+            i += 1;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        acked
+    })
+}
+
 /// Lets the nodes' subscriptions follow sessions that just connected.
 pub async fn settle() {
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -296,6 +325,12 @@ pub fn redis_server(port: u16) -> RedisProc {
         .spawn()
         .expect("redis-server starts");
     RedisProc(child)
+}
+
+/// Reads and discards what has arrived so far (up to the answer to a ping).
+pub async fn drain(ws: &mut Ws) {
+    ws_send(ws, json!({"type": "ping"})).await;
+    while next_event(ws).await["type"] != "pong" {}
 }
 
 /// Sends `resume` and returns the messages of `conv` it replays, up to `resume.done`.
