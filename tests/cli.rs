@@ -67,12 +67,35 @@ fn verifier(secret: &str) -> Authenticator {
     })
 }
 
-fn fresh_database_url() -> String {
-    format!(
-        "{}/shc_cli_{}",
-        common::admin_url(),
-        uuid::Uuid::new_v4().simple()
-    )
+/// A database name no other test uses, dropped (with its connections) when the test ends.
+struct FreshDb {
+    name: String,
+    url: String,
+}
+
+impl FreshDb {
+    fn new() -> Self {
+        let name = format!("shc_cli_{}", uuid::Uuid::new_v4().simple());
+        let url = format!("{}/{name}", common::admin_url());
+        FreshDb { name, url }
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        let admin = format!("{}/postgres", common::admin_url());
+        let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        // A thread of its own: a test may still be inside a runtime.
+        let _ = std::thread::spawn(move || {
+            use sqlx::Connection;
+            let rt = tokio::runtime::Runtime::new().ok()?;
+            rt.block_on(async {
+                let mut c = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::query(&drop).execute(&mut c).await.ok()
+            })
+        })
+        .join();
+    }
 }
 
 #[test]
@@ -188,7 +211,8 @@ fn serve_refuses_bad_settings_with_one_line() {
 
 #[test]
 fn migrate_and_seed_a_fresh_database_idempotently() {
-    let url = fresh_database_url();
+    let db = FreshDb::new();
+    let url = db.url.clone();
     let o = run(cmd(&["migrate"]).env("DATABASE_URL", &url));
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stdout(&o), "migrate: done");
@@ -246,7 +270,8 @@ fn free_port() -> u16 {
 #[test]
 fn serve_answers_then_stops_cleanly_on_sigterm() {
     let port = free_port();
-    let url = fresh_database_url();
+    let db = FreshDb::new();
+    let url = db.url.clone();
     let mut child = cmd(&["serve"])
         .env("JWT_SECRET", SECRET)
         .env("HOST", "127.0.0.1")
@@ -307,10 +332,11 @@ fn serve_answers_then_stops_cleanly_on_sigterm() {
 #[test]
 fn demo_mode_needs_no_secret_and_logs_json() {
     let port = free_port();
+    let (demo_db, busy_db) = (FreshDb::new(), FreshDb::new());
     let mut child = cmd(&["--demo"])
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
-        .env("DATABASE_URL", fresh_database_url())
+        .env("DATABASE_URL", &demo_db.url)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -344,7 +370,7 @@ fn demo_mode_needs_no_secret_and_logs_json() {
         .env("JWT_SECRET", SECRET)
         .env("HOST", "127.0.0.1")
         .env("PORT", port.to_string())
-        .env("DATABASE_URL", fresh_database_url()));
+        .env("DATABASE_URL", &busy_db.url));
     assert_fails_with(&busy, "cannot listen on 127.0.0.1:");
 
     Command::new("kill")
