@@ -192,7 +192,12 @@ async fn measure(env: &Environment, preset: Preset, servers: &Servers) -> Result
     announce(&cfg);
     let recording = match (&env.profile_dir, servers.target) {
         (Some(dir), Target::Node) if !servers.pids.is_empty() => {
-            let name = format!("{}-{}sockets", preset.name(), cfg.sockets);
+            let name = format!(
+                "{}-{}sockets-{:.0}msgs",
+                preset.name(),
+                cfg.sockets,
+                cfg.offered_rate()
+            );
             Some(crate::profile::start(&servers.pids, dir, &name)?)
         }
         _ => None,
