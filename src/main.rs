@@ -39,7 +39,8 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str).unwrap_or("serve");
     let demo = args.iter().any(|a| a == "--demo");
-    let command = if command.starts_with("--") {
+    // `servihub-chat --demo` means `serve --demo`; `--help` is still help.
+    let command = if command.starts_with("--") && command != "--help" {
         "serve"
     } else {
         command

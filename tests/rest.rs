@@ -715,3 +715,75 @@ async fn a_full_persistence_queue_answers_overloaded_and_stores_nothing_half() {
     );
     n.stop().await;
 }
+
+#[tokio::test]
+async fn multipart_uploads_keycap_reactions_and_refused_sends_use_no_slot() {
+    let n = TestNode::start().await;
+    let c = n.customer(100);
+    let conv = n.open(&c, 1).await;
+    let png: Vec<u8> = vec![
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0,
+        0, 0, 4, 0, 0, 0, 5, 8, 6, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let mut body = b"--b0undary\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nhi\r\n--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.png\"\r\nContent-Type: application/octet-stream\r\n\r\n".to_vec();
+    body.extend_from_slice(&png);
+    body.extend_from_slice(b"\r\n--b0undary--\r\n");
+    let r = n
+        .http
+        .post(n.url(&format!("/api/v1/conversations/{conv}/attachments")))
+        .bearer_auth(&c)
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    let a: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        (
+            a["mimeType"].as_str(),
+            a["sizeBytes"].as_i64(),
+            a["width"].as_i64()
+        ),
+        (Some("image/png"), Some(png.len() as i64), Some(4))
+    );
+    let r = n
+        .http
+        .post(n.url(&format!("/api/v1/conversations/{conv}/attachments")))
+        .bearer_auth(&c)
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body("--b0undary--")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+
+    let (_, m) = n.send(&c, &conv, "k", "react to me").await;
+    let id = m["id"].as_str().unwrap();
+    let (s, r) = n
+        .call(
+            Method::PUT,
+            &format!("/api/v1/messages/{id}/reactions/1%EF%B8%8F%E2%83%A3"),
+            Some(&c),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s, r["reactions"][0]["emoji"].as_str()),
+        (200, Some("1\u{fe0f}\u{20e3}"))
+    );
+
+    // 30 refused sends (empty bodies) use no slot: 19 more real ones still go through.
+    for i in 0..30 {
+        assert_eq!(n.send(&c, &conv, &format!("e{i}"), "  ").await.0, 400);
+    }
+    for i in 0..19 {
+        assert_eq!(
+            n.send(&c, &conv, &format!("ok{i}"), "x").await.0,
+            201,
+            "send {i}"
+        );
+    }
+    assert_eq!(n.send(&c, &conv, "over", "x").await.0, 429);
+    n.stop().await;
+}

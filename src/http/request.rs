@@ -100,3 +100,72 @@ mod tests {
         assert_eq!(percent_decode("%zz"), "%zz");
     }
 }
+
+/// Just enough of `multipart/form-data` (RFC 7578) to take a file out of an upload form.
+pub mod multipart {
+    /// The boundary of a `multipart/form-data` content type.
+    pub fn boundary(content_type: &str) -> Option<String> {
+        let (kind, params) = content_type.split_once(';')?;
+        if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
+            return None;
+        }
+        params.split(';').find_map(|p| {
+            let (k, v) = p.trim().split_once('=')?;
+            k.trim()
+                .eq_ignore_ascii_case("boundary")
+                .then(|| v.trim().trim_matches('"').to_string())
+                .filter(|b| !b.is_empty() && b.len() <= 70)
+        })
+    }
+
+    fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+        haystack
+            .get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    }
+
+    /// The content of the first part that carries a file (a `filename`), or else the first part.
+    pub fn first_file<'a>(body: &'a [u8], boundary: &str) -> Option<&'a [u8]> {
+        let delimiter = format!("--{boundary}");
+        let mut at = find(body, delimiter.as_bytes(), 0)? + delimiter.len();
+        let mut first = None;
+        loop {
+            if body.get(at..at + 2) == Some(b"--") {
+                return first;
+            }
+            let headers_end = find(body, b"\r\n\r\n", at)?;
+            let headers = String::from_utf8_lossy(&body[at..headers_end]).to_ascii_lowercase();
+            let start = headers_end + 4;
+            let end = find(body, format!("\r\n{delimiter}").as_bytes(), start)?;
+            let content = &body[start..end];
+            if headers.contains("filename=") {
+                return Some(content);
+            }
+            first.get_or_insert(content);
+            at = end + 2 + delimiter.len();
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn takes_the_file_part() {
+            assert_eq!(
+                boundary("multipart/form-data; boundary=\"abc\"").as_deref(),
+                Some("abc")
+            );
+            assert_eq!(boundary("image/png"), None);
+            let body = b"--xyz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--xyz--\r\n";
+            assert_eq!(first_file(body, "xyz"), Some(&b"\x89PNG"[..]));
+            let only =
+                b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n--xyz--";
+            assert_eq!(first_file(only, "xyz"), Some(&b"value"[..]));
+            assert_eq!(first_file(b"garbage", "xyz"), None);
+            assert_eq!(first_file(b"--xyz\r\nno end of headers", "xyz"), None);
+        }
+    }
+}

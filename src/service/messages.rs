@@ -87,10 +87,6 @@ impl Service {
             // A retry of a stored send: the first message, not a duplicate (and not rate counted).
             return Ok((first, false));
         }
-        self.limiter
-            .check(who.user_id.0)
-            .await
-            .map_err(ApiError::rate_limited)?;
         let body = clean_body(&input.body)?;
         let mut content_type = input.content_type.unwrap_or_default();
         let attachment_ids: Vec<i64> = input.attachment_ids.iter().map(|i| i.0).collect();
@@ -113,6 +109,11 @@ impl Service {
             }
         } else if body.is_empty() {
             return Err(ApiError::bad_request("body is empty"));
+        }
+        // Counted only for a send that passed every check: a refused one uses no slot.
+        if let Err(wait) = self.limiter.check(who.user_id.0).await {
+            metrics::counter!("chat_rate_limited_total").increment(1);
+            return Err(ApiError::rate_limited(wait));
         }
         if who.is_staff() && !info.participants.contains_key(&who.user_id.0) {
             // Staff join a room by replying: they get a read cursor and the customer sees who answered.
@@ -215,11 +216,12 @@ impl Service {
 
     pub async fn react(&self, who: &Identity, id: Id, emoji: &str, on: bool) -> ApiResult<Message> {
         let emoji = emoji.trim();
+        // Short, no spaces or controls, not plain ASCII (keycaps such as 1️⃣ start with a digit,
+        // so a digit alone is not a reason to refuse).
         if emoji.is_empty()
             || emoji.chars().count() > 16
-            || emoji
-                .chars()
-                .any(|c| c.is_ascii_alphanumeric() || c.is_control())
+            || emoji.is_ascii()
+            || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err(ApiError::bad_request("emoji must be one emoji"));
         }

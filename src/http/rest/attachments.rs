@@ -1,20 +1,39 @@
-use super::super::request::{read_body, token};
+use super::super::request::{multipart, read_body, token};
 use super::super::response::{full, json, Resp};
 use super::super::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::service::attachments::MAX_UPLOAD_BYTES;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
 use servihub_actors::protocol::Id;
 
-/// Upload: the raw body is the file (its declared type is ignored; the bytes decide).
+/// Room for multipart boundaries and part headers around a file of the maximum size.
+const MULTIPART_OVERHEAD: usize = 16 * 1024;
+
+/// Upload: the raw body is the file, or the first file part of a `multipart/form-data` body.
+/// The declared type is ignored either way; the bytes decide.
 pub async fn upload(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     // Access first, so a stranger's 10 MiB is refused before it is read.
     st.service.writable(&who, conv).await?;
-    let bytes = read_body(req.into_body(), MAX_UPLOAD_BYTES).await?;
-    let attachment = st.service.upload(&who, conv, &bytes).await?;
+    let boundary = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(multipart::boundary);
+    let attachment = match boundary {
+        None => {
+            let bytes = read_body(req.into_body(), MAX_UPLOAD_BYTES).await?;
+            st.service.upload(&who, conv, &bytes).await?
+        }
+        Some(boundary) => {
+            let body = read_body(req.into_body(), MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD).await?;
+            let file = multipart::first_file(&body, &boundary)
+                .ok_or_else(|| ApiError::bad_request("multipart body without a file part"))?;
+            st.service.upload(&who, conv, file).await?
+        }
+    };
     Ok(json(StatusCode::CREATED, &attachment))
 }
 
