@@ -283,7 +283,7 @@ impl Actor for Presence {
                         _ = interval.tick() => {}
                         _ = bridge.resubscribed.notified() => {}
                     }
-                    // One tick in the mailbox at a time is enough; a stopped actor ends the loop.
+                    // A stopped actor ends the loop (and with it this task).
                     if me.cast(PresenceMsg::Tick).is_err() {
                         break;
                     }

@@ -7,6 +7,8 @@ use serde_json::{json, Value};
 use servihub_actors::bridge::redis;
 use servihub_chat::auth::Authenticator;
 use servihub_chat::config::JwtConfig;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A free loopback port (bound, read, released: good enough for a test on one machine).
@@ -246,33 +248,57 @@ pub async fn publish(channel: &str, payloads: &[&[u8]]) {
     }
 }
 
-/// Sends into `conv` through `bases` in turn, every few ms, until `stop`; returns the ids acked.
-pub fn load(
-    bases: Vec<String>,
-    token: String,
-    conv: String,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> tokio::task::JoinHandle<Vec<i64>> {
-    tokio::spawn(async move {
-        let http = reqwest::Client::new();
-        let mut acked = Vec::new();
-        let mut i = 0;
-        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-            let url = format!(
-                "{}/api/v1/conversations/{conv}/messages",
-                bases[i % bases.len()]
-            );
-            let body = json!({"clientId": format!("load{i}"), "body": format!("load {i}")});
-            let r = http.post(url).bearer_auth(&token).json(&body).send().await;
-            if let Ok(r) = r.and_then(|r| r.error_for_status()) {
-                let v: Value = r.json().await.unwrap();
-                acked.push(v["id"].as_str().unwrap().parse().unwrap());
+/// Sends into `conv` through several nodes in turn, every few ms, until finished.
+pub struct Load {
+    stop: Arc<AtomicBool>,
+    acked: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<Vec<i64>>,
+}
+
+impl Load {
+    pub fn start(bases: Vec<String>, token: String, conv: String) -> Load {
+        let (stop, acked) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let (halt, count) = (stop.clone(), acked.clone());
+        let task = tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut ids = Vec::new();
+            let mut i = 0;
+            while !halt.load(Ordering::SeqCst) {
+                let base = &bases[i % bases.len()];
+                let url = format!("{base}/api/v1/conversations/{conv}/messages");
+                let body = json!({"clientId": format!("load{i}"), "body": format!("load {i}")});
+                let r = http.post(url).bearer_auth(&token).json(&body).send().await;
+                if let Ok(r) = r.and_then(|r| r.error_for_status()) {
+                    let v: Value = r.json().await.unwrap();
+                    ids.push(v["id"].as_str().unwrap().parse().unwrap());
+                    count.fetch_add(1, Ordering::SeqCst);
+                }
+                i += 1;
+                tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            i += 1;
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            ids
+        });
+        Load { stop, acked, task }
+    }
+
+    /// Waits until `n` more sends have been acked (so the load really spans a phase).
+    pub async fn more(&self, n: usize) {
+        let target = self.acked.load(Ordering::SeqCst) + n;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        while self.acked.load(Ordering::SeqCst) < target {
+            assert!(tokio::time::Instant::now() < deadline, "the load stalled");
+            tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        acked
-    })
+    }
+
+    /// Stops and returns the ids acked, in the order they were acked.
+    pub async fn finish(self) -> Vec<i64> {
+        self.stop.store(true, Ordering::SeqCst);
+        self.task.await.unwrap()
+    }
 }
 
 /// Lets the nodes' subscriptions follow sessions that just connected.
