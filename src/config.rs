@@ -26,6 +26,9 @@ pub struct Config {
     pub host: String,
     pub port: u16,
     pub database_url: String,
+    /// Postgres connections per node (`DATABASE_POOL_SIZE`, 20): with N nodes, Postgres needs
+    /// N × this many connections.
+    pub database_pool_size: u32,
     pub redis_url: Option<String>,
     /// Prefix of every Redis key and channel (`REDIS_PREFIX`, `shc`), so clusters can share a Redis.
     pub redis_prefix: String,
@@ -121,6 +124,7 @@ pub fn from_lookup(
     let notify_backoff_ms = parse_num(&var, "NOTIFY_BACKOFF_MS", 1000)?;
     let persist_max_pending = parse_num(&var, "PERSIST_MAX_PENDING", 10_000)?;
     let presence_ttl_ms = parse_num(&var, "PRESENCE_TTL_MS", 20_000)?;
+    let database_pool_size = parse_num(&var, "DATABASE_POOL_SIZE", 20)?;
     if presence_ttl_ms < 400 {
         return Err(ConfigError {
             var: "PRESENCE_TTL_MS",
@@ -141,6 +145,7 @@ pub fn from_lookup(
         host: var("HOST").unwrap_or_else(|| "0.0.0.0".into()),
         port,
         database_url,
+        database_pool_size,
         redis_url,
         redis_prefix,
         presence_ttl: Duration::from_millis(u64::from(presence_ttl_ms)),
@@ -258,6 +263,7 @@ mod tests {
         );
         let ok = cfg(&[s, ("PORT", "8080")], false).unwrap();
         assert_eq!(ok.redis_prefix, "shc");
+        assert_eq!(ok.database_pool_size, 20);
         let other = cfg(&[s, ("HOSTNAME", "web")], false).unwrap();
         assert!(other.node_id.starts_with("web-"), "{}", other.node_id);
         assert_ne!(

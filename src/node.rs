@@ -89,7 +89,7 @@ impl RunningNode {
 
 /// Starts a node on `config.host:config.port` (port 0 picks a free one).
 pub async fn start(config: Config) -> Result<RunningNode, StartError> {
-    let pool = crate::db::connect(&config.database_url, 20).await?;
+    let pool = crate::db::connect(&config.database_url, config.database_pool_size).await?;
     crate::db::migrate(&pool).await?;
     if config.demo {
         crate::seed::seed(&pool, 2)

@@ -50,6 +50,8 @@ impl ProcNode {
             .env("PORT", port.to_string())
             .env("NODE_ID", node_id)
             .env("DATABASE_URL", database_url)
+            // Three nodes per test, tests in parallel: stay well inside Postgres's 100 clients.
+            .env("DATABASE_POOL_SIZE", "4")
             .env("JWT_SECRET", SECRET)
             .env("LOG_FORMAT", "pretty")
             .env("RUST_LOG", "info,sqlx=warn,ractor=warn")

@@ -33,6 +33,7 @@ pub fn config(database_url: &str) -> Config {
         host: "127.0.0.1".into(),
         port: 0,
         database_url: database_url.into(),
+        database_pool_size: 20,
         redis_url: None,
         redis_prefix: "shc".into(),
         presence_ttl: Duration::from_secs(20),
