@@ -2,6 +2,7 @@
 //! status it answers must be documented for that operation, and every JSON body must match the
 //! schema the document declares for that status. A drift between code and document fails here.
 
+#[path = "../common/mod.rs"]
 mod common;
 
 use common::*;
@@ -10,7 +11,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-const DOC: &str = include_str!("../docs/openapi.json");
+const DOC: &str = include_str!("../../docs/openapi.json");
 
 // ---------------------------------------------------------------------------------------------
 // A small JSON Schema checker for the subset of OpenAPI 3.0 schemas the document uses.
