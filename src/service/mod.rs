@@ -35,17 +35,18 @@ use std::sync::{Arc, Mutex};
 pub use limiter::RateLimiter;
 
 pub struct Service {
-    pub pool: PgPool,
-    pub auth: Authenticator,
-    pub hub: Arc<Hub>,
-    pub conversations: Arc<Conversations>,
-    pub persistence: PersistenceHandle,
-    pub presence: ActorRef<PresenceMsg>,
-    pub presence_view: Arc<PresenceView>,
-    pub limiter: Arc<dyn RateLimiter>,
+    parts: ServiceParts,
     /// Users (with their display name) already upserted, so a token costs a write only once.
     /// Cleared when it reaches `KNOWN_USERS_CAP`, which bounds it.
     known_users: Mutex<HashSet<(i64, Option<String>)>>,
+}
+
+/// The service reads its collaborators as its own fields.
+impl std::ops::Deref for Service {
+    type Target = ServiceParts;
+    fn deref(&self) -> &ServiceParts {
+        &self.parts
+    }
 }
 
 const KNOWN_USERS_CAP: usize = 100_000;
@@ -62,16 +63,9 @@ pub struct ServiceParts {
 }
 
 impl Service {
-    pub fn new(p: ServiceParts) -> Arc<Self> {
+    pub fn new(parts: ServiceParts) -> Arc<Self> {
         Arc::new(Service {
-            pool: p.pool,
-            auth: p.auth,
-            hub: p.hub,
-            conversations: p.conversations,
-            persistence: p.persistence,
-            presence: p.presence,
-            presence_view: p.presence_view,
-            limiter: p.limiter,
+            parts,
             known_users: Mutex::new(HashSet::new()),
         })
     }
