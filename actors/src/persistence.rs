@@ -1,6 +1,9 @@
 //! Persistence: collects message inserts from every conversation on this node and commits them in
-//! batches, one multi-row statement per flush (after `flush_every` or at `max_batch` rows, whichever
-//! comes first). Each sender is answered only after COMMIT, so an ack means durable.
+//! batches, one multi-row statement per flush. A flush is queued behind the messages already in
+//! the mailbox, so a batch is everything that arrived while the previous one was committing (up to
+//! `max_batch` rows): no timer adds latency when the node is idle, and batches grow by themselves
+//! under load. `linger` can add a wait to trade latency for bigger batches. Each sender is
+//! answered only after COMMIT, so an ack means durable.
 //!
 //! Intake is bounded: `PersistenceHandle::store` counts what is queued or in flight and refuses
 //! with `Overloaded` past `max_pending`, so a slow database turns into prompt errors for senders
@@ -40,7 +43,8 @@ pub enum PersistenceMsg {
 
 #[derive(Clone)]
 pub struct PersistenceConfig {
-    pub flush_every: Duration,
+    /// Extra wait before a flush; zero flushes as soon as the mailbox ahead of it is drained.
+    pub linger: Duration,
     pub max_batch: usize,
     pub max_pending: usize,
 }
@@ -48,7 +52,7 @@ pub struct PersistenceConfig {
 impl Default for PersistenceConfig {
     fn default() -> Self {
         PersistenceConfig {
-            flush_every: Duration::from_millis(2),
+            linger: Duration::ZERO,
             max_batch: 500,
             max_pending: 10_000,
         }
@@ -225,7 +229,12 @@ impl Actor for Persistence {
                     Self::flush(st).await;
                 } else if !st.flush_scheduled {
                     st.flush_scheduled = true;
-                    me.send_after(st.args.config.flush_every, || PersistenceMsg::Flush);
+                    if st.args.config.linger.is_zero() {
+                        // Lands behind every Store already queued: they join this batch.
+                        let _ = me.cast(PersistenceMsg::Flush);
+                    } else {
+                        me.send_after(st.args.config.linger, || PersistenceMsg::Flush);
+                    }
                 }
             }
             PersistenceMsg::Flush => Self::flush(st).await,

@@ -36,6 +36,10 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
 /// Bad frames tolerated before the socket is closed with 1008.
 const MAX_BAD_FRAMES: u32 = 10;
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+/// Bytes waiting for the kernel at most; the writer awaits the socket before buffering more.
+const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
@@ -75,7 +79,12 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         };
         let config = WebSocketConfig::default()
             .max_message_size(Some(MAX_MESSAGE_BYTES))
-            .max_frame_size(Some(MAX_FRAME_BYTES));
+            .max_frame_size(Some(MAX_FRAME_BYTES))
+            // tungstenite allocates its read buffer up front (128 KiB by default): an idle socket
+            // should cost a few KiB, and a larger frame still grows the buffer as it arrives.
+            .read_buffer_size(READ_BUFFER_BYTES)
+            .write_buffer_size(WRITE_BUFFER_BYTES)
+            .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES);
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;

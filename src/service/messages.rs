@@ -141,6 +141,7 @@ impl Service {
             conversation_id: conv,
             sender_id: who.user_id,
             sender_role: who.role,
+            sender_name: who.name.clone(),
             content_type,
             body,
             client_id,

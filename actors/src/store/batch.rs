@@ -6,6 +6,7 @@
 use super::messages::{hydrate, MessageRow, SELECT};
 use super::StoreResult;
 use crate::protocol::{ContentType, Id, Message, Role};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::{BTreeSet, HashMap};
 
@@ -15,6 +16,8 @@ pub struct NewMessage {
     pub conversation_id: Id,
     pub sender_id: Id,
     pub sender_role: Role,
+    /// The sender's display name, so the stored message needs no read-back to be labelled.
+    pub sender_name: Option<String>,
     pub content_type: ContentType,
     pub body: String,
     pub client_id: String,
@@ -57,19 +60,23 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    sqlx::query("SELECT id FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-        .bind(&convs)
-        .execute(&mut *tx)
-        .await?;
+    // Locks (in id order) and touches each conversation in one statement.
+    sqlx::query(
+        "UPDATE conversations SET last_message_at = now() WHERE id IN
+            (SELECT id FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE)",
+    )
+    .bind(&convs)
+    .execute(&mut *tx)
+    .await?;
 
-    let inserted: Vec<(i64, i64, String)> = sqlx::query_as(
+    let inserted: Vec<(i64, i64, String, DateTime<Utc>)> = sqlx::query_as(
         "INSERT INTO messages (conversation_id, sender_id, sender_role, content_type, body, client_id)
          SELECT c, s, r::participant_role, t::message_content_type, b, k
          FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
               WITH ORDINALITY AS x(c, s, r, t, b, k, n)
          ORDER BY n
          ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-         RETURNING id, sender_id, client_id",
+         RETURNING id, sender_id, client_id, created_at",
     )
     .bind(items.iter().map(|i| i.conversation_id.0).collect::<Vec<_>>())
     .bind(items.iter().map(|i| i.sender_id.0).collect::<Vec<_>>())
@@ -79,57 +86,91 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
     .bind(items.iter().map(|i| i.client_id.as_str()).collect::<Vec<_>>())
     .fetch_all(&mut *tx)
     .await?;
-    let mut new_ids: HashMap<(i64, String), i64> = inserted
+    let mut new_rows: HashMap<(i64, String), (i64, DateTime<Utc>)> = inserted
         .into_iter()
-        .map(|(id, s, k)| ((s, k), id))
+        .map(|(id, s, k, at)| ((s, k), (id, at)))
         .collect();
 
     // Which item created which row; a repeated key in the same batch finds the first item's row.
-    let mut created_by: Vec<Option<i64>> = Vec::with_capacity(items.len());
+    let mut created: Vec<Option<(i64, DateTime<Utc>)>> = Vec::with_capacity(items.len());
     for item in items {
-        created_by.push(new_ids.remove(&(item.sender_id.0, item.client_id.clone())));
+        created.push(new_rows.remove(&(item.sender_id.0, item.client_id.clone())));
     }
+    let created_by: Vec<Option<i64>> = created.iter().map(|c| c.map(|(id, _)| id)).collect();
 
     for (item, id) in items.iter().zip(&created_by) {
         if let (Some(id), false) = (id, item.attachment_ids.is_empty()) {
             attach(&mut tx, *id, item).await?;
         }
     }
-
-    sqlx::query("UPDATE conversations SET last_message_at = now() WHERE id = ANY($1)")
-        .bind(&convs)
-        .execute(&mut *tx)
-        .await?;
     enqueue_notifications(&mut tx, items, &created_by).await?;
     tx.commit().await?;
 
-    // Read every item's row back (new and earlier ones alike) in one query.
-    let keys_s: Vec<i64> = items.iter().map(|i| i.sender_id.0).collect();
-    let keys_k: Vec<&str> = items.iter().map(|i| i.client_id.as_str()).collect();
-    let rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "{SELECT} JOIN UNNEST($1::bigint[], $2::text[]) AS k(s, c) ON m.sender_id = k.s AND m.client_id = k.c"
-    ))
-    .bind(&keys_s)
-    .bind(&keys_k)
-    .fetch_all(pool)
-    .await?;
-    let messages = hydrate(pool, rows).await?;
-    let by_key: HashMap<(i64, &str), &Message> = messages
+    // A plain new row is known whole from the item; rows with files, and earlier rows found by a
+    // repeated clientId, are read back (one query for all of them).
+    let mut out: Vec<Option<Stored>> = items
         .iter()
-        .filter_map(|m| m.client_id.as_deref().map(|k| ((m.sender_id.0, k), m)))
+        .zip(&created)
+        .map(|(item, c)| match c {
+            Some((id, at)) if item.attachment_ids.is_empty() => Some(Stored {
+                message: fresh(item, *id, *at),
+                created: true,
+            }),
+            _ => None,
+        })
         .collect();
-    let mut out = Vec::with_capacity(items.len());
-    for (item, id) in items.iter().zip(&created_by) {
-        let message = by_key
-            .get(&(item.sender_id.0, item.client_id.as_str()))
-            .map(|m| (*m).clone())
-            .ok_or(sqlx::Error::RowNotFound)?;
-        out.push(Stored {
-            message,
-            created: id.is_some(),
-        });
+    let missing: Vec<usize> = (0..items.len()).filter(|i| out[*i].is_none()).collect();
+    if !missing.is_empty() {
+        let keys_s: Vec<i64> = missing.iter().map(|i| items[*i].sender_id.0).collect();
+        let keys_k: Vec<&str> = missing
+            .iter()
+            .map(|i| items[*i].client_id.as_str())
+            .collect();
+        let rows: Vec<MessageRow> = sqlx::query_as(&format!(
+            "{SELECT} JOIN UNNEST($1::bigint[], $2::text[]) AS k(s, c) ON m.sender_id = k.s AND m.client_id = k.c"
+        ))
+        .bind(&keys_s)
+        .bind(&keys_k)
+        .fetch_all(pool)
+        .await?;
+        let messages = hydrate(pool, rows).await?;
+        let by_key: HashMap<(i64, &str), &Message> = messages
+            .iter()
+            .filter_map(|m| m.client_id.as_deref().map(|k| ((m.sender_id.0, k), m)))
+            .collect();
+        for i in missing {
+            let item = &items[i];
+            let message = by_key
+                .get(&(item.sender_id.0, item.client_id.as_str()))
+                .map(|m| (*m).clone())
+                .ok_or(sqlx::Error::RowNotFound)?;
+            out[i] = Some(Stored {
+                message,
+                created: created[i].is_some(),
+            });
+        }
     }
-    Ok(out)
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// The wire form of a row this batch just inserted, built from what the batch already knows.
+fn fresh(item: &NewMessage, id: i64, created_at: DateTime<Utc>) -> Message {
+    MessageRow {
+        id,
+        conversation_id: item.conversation_id.0,
+        sender_id: item.sender_id.0,
+        sender_role: item.sender_role,
+        sender_name: item.sender_name.clone(),
+        content_type: item.content_type,
+        body: item.body.clone(),
+        file_url: None,
+        mime_type: None,
+        client_id: Some(item.client_id.clone()),
+        created_at,
+        edited_at: None,
+        deleted_at: None,
+    }
+    .into_message(Vec::new(), Vec::new())
 }
 
 /// Links the sender's uploads to the new message; the type and first file describe the message.
