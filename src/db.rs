@@ -58,6 +58,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, DbError>
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // A ping before every checkout costs a round trip per query; a broken connection fails
+        // its query instead, which the caller reports, and the pool replaces it.
+        .test_before_acquire(false)
         .connect_with(opts)
         .await
         .map_err(|e| DbError::Connect(e.to_string()))

@@ -81,12 +81,6 @@ impl Service {
             Some(c) => c,
             None => uuid::Uuid::new_v4().to_string(),
         };
-        if let Some(first) =
-            store::messages::by_client_id(&self.pool, who.user_id, &client_id).await?
-        {
-            // A retry of a stored send: the first message, not a duplicate (and not rate counted).
-            return Ok((first, false));
-        }
         let body = clean_body(&input.body)?;
         let mut content_type = input.content_type.unwrap_or_default();
         let attachment_ids: Vec<i64> = input.attachment_ids.iter().map(|i| i.0).collect();
@@ -112,6 +106,13 @@ impl Service {
         }
         // Counted only for a send that passed every check: a refused one uses no slot.
         if let Err(wait) = self.limiter.check(who.user_id.0).await {
+            // A retry of a stored send is answered with the first message, never refused. Only
+            // refused sends pay for this lookup; the batch's unique index covers the rest.
+            if let Some(first) =
+                store::messages::by_client_id(&self.pool, who.user_id, &client_id).await?
+            {
+                return Ok((first, false));
+            }
             metrics::counter!("chat_rate_limited_total").increment(1);
             return Err(ApiError::rate_limited(wait));
         }
