@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+echo "== setup: Postgres, Redis, Chromium and the test tools"
+bash scripts/setup.sh
+
 echo "== rust: unit and integration tests, with line coverage of at least 80%"
 cargo llvm-cov nextest -p servihub-chat -p servihub-actors --no-fail-fast --fail-under-lines 80
 
@@ -20,11 +23,10 @@ npm run lint
 npm run typecheck
 npm test
 npm run build
-if [ -x /usr/bin/chromium ]; then
-  echo "== widget: end-to-end in Chromium against a real node"
-  (cd .. && cargo build --bin servihub-chat)
-  CHAT_NODE_BIN="$(cd .. && pwd)/target/debug/servihub-chat" npm run e2e
-else
-  echo "Chromium is not installed (/usr/bin/chromium): .ci/run installs it; e2e needs it" >&2
-  exit 1
-fi
+echo "== widget: end-to-end in Chromium against a real node"
+(cd .. && cargo build --bin servihub-chat)
+CHAT_NODE_BIN="$(cd .. && pwd)/target/debug/servihub-chat" npm run e2e
+cd ..
+
+echo "== bench: the harness's own tests and a smoke run against the relay and a node"
+BENCH_SMOKE_REQUIRE_NODE=1 cargo nextest run -p servihub-bench --no-fail-fast
