@@ -40,6 +40,25 @@ impl RestClient {
         }
     }
 
+    /// Sends a request within `REQUEST_TIMEOUT` and collects the answer's status and body.
+    async fn exchange(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> std::result::Result<(u16, Bytes), String> {
+        let response = tokio::time::timeout(REQUEST_TIMEOUT, self.client.request(request))
+            .await
+            .map_err(|_| "timed out".to_string())?
+            .map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok((status, bytes))
+    }
+
     pub async fn call(
         &self,
         method: Method,
@@ -69,17 +88,7 @@ impl RestClient {
         let request = builder
             .body(Full::new(payload))
             .map_err(|e| fail(e.to_string()))?;
-        let response = tokio::time::timeout(REQUEST_TIMEOUT, self.client.request(request))
-            .await
-            .map_err(|_| fail("timed out".into()))?
-            .map_err(|e| fail(e.to_string()))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| fail(e.to_string()))?
-            .to_bytes();
+        let (status, bytes) = self.exchange(request).await.map_err(fail)?;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         Ok(Reply { status, body })
     }
@@ -95,17 +104,7 @@ impl RestClient {
             .uri(format!("{}{}", self.base, path))
             .body(Full::new(Bytes::new()))
             .map_err(|e| fail(e.to_string()))?;
-        let response = tokio::time::timeout(REQUEST_TIMEOUT, self.client.request(request))
-            .await
-            .map_err(|_| fail("timed out".into()))?
-            .map_err(|e| fail(e.to_string()))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| fail(e.to_string()))?
-            .to_bytes();
+        let (status, bytes) = self.exchange(request).await.map_err(fail)?;
         Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
     }
 }
