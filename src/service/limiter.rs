@@ -38,6 +38,7 @@ impl LocalLimiter {
         if users.len() >= SWEEP_AT {
             let window = self.window;
             users.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
+            metrics::gauge!("chat_rate_limiter_users").set(users.len() as f64);
         }
         let q = users.entry(user).or_default();
         while q

@@ -90,6 +90,7 @@ impl Service {
                 set.clear();
             }
             set.insert(key);
+            metrics::gauge!("chat_known_users_cached").set(set.len() as f64);
         }
         Ok(who)
     }
