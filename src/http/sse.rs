@@ -67,14 +67,7 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let mut first: VecDeque<ServerEvent> = snapshot.into();
     if last_event_id.is_some() {
         let since = cursor.since - chrono::Duration::seconds(REPLAY_MARGIN_SECS);
-        let missed: Vec<Message> = servihub_actors::store::messages::visible_since(
-            &st.service.pool,
-            who.user_id,
-            who.business_id.filter(|_| who.is_staff()),
-            since,
-            MAX_REPLAY,
-        )
-        .await?;
+        let missed: Vec<Message> = st.service.visible_since(&who, since, MAX_REPLAY).await?;
         for message in missed {
             let seen = cursor
                 .last

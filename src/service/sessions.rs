@@ -79,3 +79,18 @@ impl Service {
         Ok((live, outbound, snapshot))
     }
 }
+
+impl Service {
+    /// Messages `who` may see, created since `since`, in id order (the SSE replay). The store
+    /// query states the same access rule as `readable`, in bulk: a customer's conversations and
+    /// subscribed communities, or a staff member's whole business.
+    pub async fn visible_since(
+        &self,
+        who: &Identity,
+        since: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> ApiResult<Vec<servihub_actors::protocol::Message>> {
+        let staff_of = who.business_id.filter(|_| who.is_staff());
+        Ok(store::messages::visible_since(&self.pool, who.user_id, staff_of, since, limit).await?)
+    }
+}
