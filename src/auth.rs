@@ -5,36 +5,17 @@
 use crate::config::JwtConfig;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use servihub_actors::protocol::{Id, Role};
-
-/// Who is calling, as the token says.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Identity {
-    pub user_id: Id,
-    pub role: Role,
-    /// The business a staff member works for; None for customers.
-    pub business_id: Option<Id>,
-    pub name: Option<String>,
-}
-
-impl Identity {
-    pub fn is_staff(&self) -> bool {
-        self.role.is_staff()
-    }
-
-    /// True when this caller is staff of `business`.
-    pub fn staffs(&self, business: i64) -> bool {
-        self.is_staff() && self.business_id == Some(Id(business))
-    }
-}
+pub use servihub_actors::identity::Identity;
+use servihub_actors::ports::TokenVerifier;
+use servihub_actors::protocol::{BusinessId, Role, UserId};
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Claims {
-    sub: Id,
+    sub: UserId,
     role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    business_id: Option<Id>,
+    business_id: Option<BusinessId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
     exp: u64,
@@ -128,6 +109,15 @@ impl Authenticator {
     }
 }
 
+impl TokenVerifier for Authenticator {
+    fn verify(&self, token: &str) -> Result<Identity, String> {
+        Authenticator::verify(self, token).map_err(|e| match e {
+            AuthError::Invalid(m) => m,
+            AuthError::Missing => "missing token".into(),
+        })
+    }
+}
+
 /// Parses a TTL such as `90s`, `15m`, `1h`, `7d` (a bare number is seconds).
 pub fn parse_ttl(s: &str) -> Option<u64> {
     let s = s.trim();
@@ -159,9 +149,9 @@ mod tests {
     fn round_trips_and_rejects_tampering() {
         let a = auth();
         let who = Identity {
-            user_id: Id(5),
+            user_id: UserId(5),
             role: Role::Agent,
-            business_id: Some(Id(1)),
+            business_id: Some(BusinessId(1)),
             name: Some("Alice".into()),
         };
         let t = a.mint(&who, 60).unwrap();

@@ -1,24 +1,17 @@
-//! ServiHub Chat node: a raw hyper server for REST, WebSocket and SSE in front of the actor
-//! system in `servihub-actors`.
+//! ServiHub Chat node, the edge: a raw hyper server for REST, WebSocket and SSE in front of the
+//! core in `servihub-actors`. The edge parses requests and writes responses and frames; every
+//! rule lives in the core's service layer.
 //!
 //! # Layout
 //! - `config`: environment variables, validated at start-up.
-//! - `auth`: ServiHub JWT verification and minting.
-//! - `db`: database creation and migrations; `seed`: demo data.
-//! - `error`: the service's error type (protocol codes).
-//! - `service`: every business rule, once, for all transports.
-//! - `realtime`: client frames applied through the service, codecs, the SSE cursor.
-//! - `http`: the hyper edge: router, REST handlers, WebSocket upgrade, SSE, demo pages.
+//! - `auth`: ServiHub JWT verification and minting (the core's token port).
+//! - `http`: the hyper edge: router, REST handlers, WebSocket reader/writer, SSE, demo pages.
 //! - `node`: wiring it all together and shutting it down cleanly.
 
 pub mod auth;
 pub mod config;
-pub mod db;
-pub mod error;
 pub mod http;
 pub mod node;
-pub mod realtime;
-pub mod seed;
-pub mod service;
 
 pub use node::{start, RunningNode, StartError};
+pub use servihub_actors::store::{db, seed};

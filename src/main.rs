@@ -1,6 +1,6 @@
 //! `servihub-chat`: serve (default), migrate, seed, token.
 
-use servihub_actors::protocol::{Id, Role};
+use servihub_actors::protocol::{BusinessId, Role, UserId};
 use servihub_chat::auth::{parse_ttl, Authenticator, Identity};
 use servihub_chat::config::{self, Config};
 use std::process::ExitCode;
@@ -84,7 +84,7 @@ fn token(args: &[String]) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
-    let Some(user) = flag(args, "--user").and_then(|u| u.parse::<Id>().ok()) else {
+    let Some(user) = flag(args, "--user").and_then(|u| u.parse::<UserId>().ok()) else {
         return fail("--user ID is required (a decimal id)");
     };
     let role = match flag(args, "--role").as_deref() {
@@ -93,7 +93,7 @@ fn token(args: &[String]) -> ExitCode {
         Some("OWNER") | Some("owner") => Role::Owner,
         _ => return fail("--role must be CUSTOMER, AGENT or OWNER"),
     };
-    let business_id = flag(args, "--business").and_then(|b| b.parse::<Id>().ok());
+    let business_id = flag(args, "--business").and_then(|b| b.parse::<BusinessId>().ok());
     if role.is_staff() && business_id.is_none() {
         return fail("--business ID is required for AGENT and OWNER");
     }

@@ -3,17 +3,17 @@
 use crate::auth::Authenticator;
 use crate::config::Config;
 use crate::http::{self, AppState};
-use crate::service::limiter::LocalLimiter;
-use crate::service::redis_limiter::RedisLimiter;
-use crate::service::{RateLimiter, Service, ServiceParts};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use ractor::{Actor, ActorRef};
-use servihub_actors::bridge::{Bridge, BridgeConfig};
 use servihub_actors::conversation::Conversations;
 use servihub_actors::hub::Hub;
 use servihub_actors::notifier::{Notifier, NotifierConfig};
 use servihub_actors::persistence::{Persistence, PersistenceConfig, PersistenceHandle};
-use servihub_actors::presence::{Presence, PresenceArgs, PresenceMsg, PresenceView};
+use servihub_actors::ports::{RateLimiter, Relay};
+use servihub_actors::presence::{Presence, PresenceArgs, PresenceCluster, PresenceMsg, PresenceView};
+use servihub_actors::redis::{Bridge, BridgeConfig};
+use servihub_actors::service::{Limits, LocalLimiter, Service, ServiceParts};
+use servihub_actors::store::{db, PgPool};
 use servihub_actors::supervision::Contain;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -23,13 +23,13 @@ use tokio::sync::watch;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Db(#[from] crate::db::DbError),
+    Db(#[from] db::DbError),
     #[error("cannot listen on {0}: {1}")]
     Listen(String, std::io::Error),
     #[error("actor system failed to start: {0}")]
     Actors(String),
     #[error(transparent)]
-    Redis(#[from] servihub_actors::bridge::BridgeError),
+    Redis(#[from] servihub_actors::redis::BridgeError),
 }
 
 /// The process-wide metrics recorder (installed once; every node in a test process shares it).
@@ -55,6 +55,8 @@ pub fn metrics_handle() -> PrometheusHandle {
 pub struct RunningNode {
     pub addr: SocketAddr,
     pub service: Arc<Service>,
+    /// The node's database pool (for tools and tests that inspect what was stored).
+    pool: PgPool,
     shutdown: watch::Sender<bool>,
     server: tokio::task::JoinHandle<()>,
     persistence: PersistenceHandle,
@@ -65,6 +67,10 @@ pub struct RunningNode {
 }
 
 impl RunningNode {
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Stops accepting, closes sockets with 1001, commits the persistence batch, takes this
     /// node's users out of the cluster's presence, stops actors.
     pub async fn shutdown(self) {
@@ -89,10 +95,10 @@ impl RunningNode {
 
 /// Starts a node on `config.host:config.port` (port 0 picks a free one).
 pub async fn start(config: Config) -> Result<RunningNode, StartError> {
-    let pool = crate::db::connect(&config.database_url, config.database_pool_size).await?;
-    crate::db::migrate(&pool).await?;
+    let pool = db::connect(&config.database_url, config.database_pool_size).await?;
+    db::migrate(&pool).await?;
     if config.demo {
-        crate::seed::seed(&pool, 2)
+        servihub_actors::store::seed::seed(&pool, 2)
             .await
             .map_err(|e| StartError::Actors(e.to_string()))?;
     }
@@ -127,7 +133,7 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
                     presence_ttl: config.presence_ttl,
                 },
                 &hub,
-                view.clone(),
+                conversations.clone(),
             )?)
         }
         None => None,
@@ -138,12 +144,18 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         PresenceArgs {
             hub: hub.clone(),
             view: view.clone(),
-            bridge: bridge.clone(),
+            cluster: bridge.as_ref().map(|b| PresenceCluster {
+                presence: b.presence(),
+                relay: b.clone() as Arc<dyn Relay>,
+            }),
         },
         root.get_cell(),
     )
     .await
     .map_err(actors)?;
+    if let Some(b) = &bridge {
+        b.attach_presence(presence.clone());
+    }
     if let Some(url) = &config.notify_webhook_url {
         let uri: hyper::Uri = url
             .parse()
@@ -167,21 +179,15 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     let (sessions, _) = Actor::spawn_linked(None, Contain("session"), (), root.get_cell())
         .await
         .map_err(actors)?;
+    let limits = Limits::with_send(config.rate_limit_messages, config.rate_limit_window);
     let limiter: Arc<dyn RateLimiter> = match &bridge {
-        Some(b) => Arc::new(RedisLimiter::new(
-            b.link.clone(),
-            &config.redis_prefix,
-            config.rate_limit_messages,
-            config.rate_limit_window,
-        )),
-        None => Arc::new(LocalLimiter::new(
-            config.rate_limit_messages,
-            config.rate_limit_window,
-        )),
+        Some(b) => Arc::new(b.limiter(limits)),
+        None => Arc::new(LocalLimiter::new(limits)),
     };
+    let auth = Arc::new(Authenticator::new(&config.jwt));
     let service = Service::new(ServiceParts {
-        pool,
-        auth: Authenticator::new(&config.jwt),
+        pool: pool.clone(),
+        verifier: auth.clone(),
         hub,
         conversations,
         persistence: persistence.clone(),
@@ -199,6 +205,7 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     let (tx, rx) = watch::channel(false);
     let state = Arc::new(AppState {
         service: service.clone(),
+        auth,
         config: Arc::new(config),
         metrics: metrics_handle(),
         redis_ready: bridge
@@ -212,6 +219,7 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     Ok(RunningNode {
         addr,
         service,
+        pool,
         shutdown: tx,
         server,
         persistence,

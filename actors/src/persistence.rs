@@ -10,7 +10,7 @@
 //! instead of a growing mailbox.
 
 use crate::conversation::Conversations;
-use crate::hub::SessionId;
+use crate::routing::SessionId;
 use crate::store::batch::{insert_batch, NewMessage, Stored};
 use crate::store::PgPool;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};

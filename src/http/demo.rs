@@ -4,13 +4,13 @@
 use super::request::query_param;
 use super::response::{full, json, Resp};
 use super::AppState;
-use crate::auth::Identity;
-use crate::error::{ApiError, ApiResult};
+use servihub_actors::identity::Identity;
+use servihub_actors::error::{ApiError, ApiResult};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json as j;
-use servihub_actors::protocol::{Id, Role};
+use servihub_actors::protocol::{BusinessId, Role, UserId};
 
 /// Seeded identities (see `seed`): the demo customer and agent of business 1.
 pub const DEMO_CUSTOMER: i64 = 1001;
@@ -51,19 +51,19 @@ pub async fn route(st: &AppState, req: Request<Incoming>, segs: &[&str]) -> ApiR
 fn session(st: &AppState, req: &Request<Incoming>) -> ApiResult<Resp> {
     let who = match query_param(req, "as").as_deref() {
         Some("agent") => Identity {
-            user_id: Id(DEMO_AGENT),
+            user_id: UserId(DEMO_AGENT),
             role: Role::Agent,
-            business_id: Some(Id(DEMO_BUSINESS)),
+            business_id: Some(BusinessId(DEMO_BUSINESS)),
             name: Some("Alice".into()),
         },
         Some("customer") | None => {
             let user = match query_param(req, "user") {
                 Some(u) => u
-                    .parse::<Id>()
+                    .parse::<UserId>()
                     .ok()
                     .filter(|i| i.0 > 0 && i.0 < 1_000_000)
                     .ok_or_else(|| ApiError::bad_request("user must be a small id"))?,
-                None => Id(DEMO_CUSTOMER),
+                None => UserId(DEMO_CUSTOMER),
             };
             let name = query_param(req, "name")
                 .map(|n| n.chars().take(40).collect())
@@ -78,7 +78,6 @@ fn session(st: &AppState, req: &Request<Incoming>) -> ApiResult<Resp> {
         Some(_) => return Err(ApiError::bad_request("as must be customer or agent")),
     };
     let token = st
-        .service
         .auth
         .mint(&who, 12 * 3600)
         .map_err(|_| ApiError::internal())?;
@@ -93,7 +92,7 @@ fn session(st: &AppState, req: &Request<Incoming>) -> ApiResult<Resp> {
             "token": token,
             "userId": who.user_id,
             "role": who.role,
-            "businessId": Id(DEMO_BUSINESS),
+            "businessId": BusinessId(DEMO_BUSINESS),
             "name": who.name,
             "apiUrl": format!("http://{host}"),
         }),

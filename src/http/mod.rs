@@ -2,6 +2,7 @@
 //! WebSocket upgrade and the SSE stream. Connections drain on shutdown through hyper-util's
 //! `GracefulShutdown`.
 
+pub mod cursor;
 pub mod demo;
 pub mod request;
 pub mod response;
@@ -11,7 +12,7 @@ pub mod sse;
 pub mod ws;
 
 use crate::config::Config;
-use crate::service::Service;
+use servihub_actors::service::Service;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -23,6 +24,8 @@ use tokio::sync::watch;
 
 pub struct AppState {
     pub service: Arc<Service>,
+    /// Mints demo tokens (the service verifies through the same authenticator).
+    pub auth: Arc<crate::auth::Authenticator>,
     pub config: Arc<Config>,
     pub metrics: PrometheusHandle,
     /// Redis health for `/ready`, when the node runs in a cluster.

@@ -1,13 +1,13 @@
 //! Reading requests: the token, query parameters, and bodies with a size limit enforced while
 //! the bytes stream in (an oversized body is refused before it is all received).
 
-use crate::error::{ApiError, ApiResult};
+use servihub_actors::error::{ApiError, ApiResult};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::Request;
 use serde::de::DeserializeOwned;
-use servihub_actors::protocol::ErrorCode;
+use servihub_actors::protocol::{BusinessId, ErrorCode};
 
 /// Bodies of JSON routes are small; uploads have their own limit.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -17,6 +17,19 @@ pub fn query_param(req: &Request<Incoming>, name: &str) -> Option<String> {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (k == name).then(|| percent_decode(v))
     })
+}
+
+/// The business a customer's widget is open at (`?businessId=`, on `/ws` and `/api/v1/events`).
+pub fn business_param(req: &Request<Incoming>) -> ApiResult<Option<BusinessId>> {
+    match query_param(req, "businessId") {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<BusinessId>()
+            .ok()
+            .filter(|b| b.0 > 0)
+            .map(Some)
+            .ok_or_else(|| ApiError::bad_request("businessId must be a business id")),
+    }
 }
 
 /// Bearer header first, then `access_token` (browsers cannot set headers on WS or EventSource).

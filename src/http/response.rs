@@ -1,6 +1,6 @@
 //! Response builders shared by every route: JSON bodies, the protocol's error body, CORS.
 
-use crate::error::ApiError;
+use servihub_actors::error::ApiError;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};

@@ -3,7 +3,7 @@
 use super::response::{cors, empty, error, Resp};
 use super::rest::{attachments, community, conversations, id, messages, system};
 use super::{demo, sse, ws, AppState};
-use crate::error::{ApiError, ApiResult};
+use servihub_actors::error::{ApiError, ApiResult};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ORIGIN};
 use hyper::{Method, Request, StatusCode};

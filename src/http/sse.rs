@@ -3,11 +3,10 @@
 //! client missed. A comment every 25 s keeps proxies from closing an idle stream. Clients send
 //! through REST, which fans out exactly like WebSocket sends.
 
-use super::request::{query_param, token};
+use super::cursor::Cursor;
+use super::request::{business_param, query_param, token};
 use super::response::Resp;
 use super::AppState;
-use crate::error::ApiResult;
-use crate::realtime::cursor::Cursor;
 use bytes::Bytes;
 use chrono::Utc;
 use futures_util::stream;
@@ -15,6 +14,9 @@ use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Request, Response};
+use servihub_actors::error::ApiResult;
+use servihub_actors::hub::{OutboundItem, Outgoing};
+use servihub_actors::protocol::codec::Codec;
 use servihub_actors::protocol::{Message, ServerEvent};
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -26,31 +28,36 @@ const MAX_REPLAY: i64 = 2000;
 /// Transactions in flight when the stream began may commit rows created a little earlier.
 const REPLAY_MARGIN_SECS: i64 = 30;
 
-fn frame(event: &ServerEvent, cursor: &mut Cursor) -> Option<Bytes> {
-    let data = serde_json::to_string(event).ok()?;
-    let id = match event {
-        ServerEvent::MessageNew { message } => {
-            cursor.advance(message.conversation_id.0, message.id.0);
-            Some(cursor.encode())
-        }
-        _ => None,
-    };
-    let mut out = String::with_capacity(data.len() + 64);
+/// One SSE event from an encoded item; `message.new` advances the stream's cursor and carries
+/// it as the event id.
+fn frame(item: &OutboundItem, cursor: &mut Cursor) -> Bytes {
+    let id = item.position.map(|(conv, msg)| {
+        cursor.advance(conv.0, msg.0);
+        cursor.encode()
+    });
+    let mut out = Vec::with_capacity(item.bytes.len() + 64);
     if let Some(id) = id {
-        out.push_str("id: ");
-        out.push_str(&id);
-        out.push('\n');
+        out.extend_from_slice(b"id: ");
+        out.extend_from_slice(id.as_bytes());
+        out.push(b'\n');
     }
-    out.push_str("event: ");
-    out.push_str(event.name());
-    out.push_str("\ndata: ");
-    out.push_str(&data);
-    out.push_str("\n\n");
-    Some(Bytes::from(out))
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(item.name.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    out.extend_from_slice(&item.bytes);
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
+}
+
+fn frame_event(event: &ServerEvent, cursor: &mut Cursor) -> Bytes {
+    Outgoing::encode(Codec::Json, event)
+        .map(|item| frame(&item, cursor))
+        .unwrap_or_default()
 }
 
 pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let business = business_param(&req)?;
     let last_event_id = req
         .headers()
         .get("last-event-id")
@@ -59,7 +66,11 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         .or_else(|| query_param(&req, "lastEventId"));
     // Register first, replay second: anything committed between the two arrives live, so the
     // replay cannot leave a hole (at worst a message comes twice and the client dedupes by id).
-    let (live, outbound, snapshot) = st.service.open_session(&who, "sse").await?;
+    let opened = st
+        .service
+        .open_session(&who, "sse", Codec::Json, business)
+        .await?;
+    let (live, outbound, snapshot) = (opened.live, opened.outbound, opened.snapshot);
     let cursor = last_event_id
         .as_deref()
         .and_then(Cursor::decode)
@@ -90,7 +101,7 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
                     return None;
                 }
                 if let Some(ev) = first.pop_front() {
-                    let bytes = frame(&ev, &mut cursor).unwrap_or_default();
+                    let bytes = frame_event(&ev, &mut cursor);
                     return Some((
                         Ok::<_, Infallible>(Frame::data(bytes)),
                         (outbound, cursor, first, live, true),
@@ -98,9 +109,9 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
                 }
                 let bytes = tokio::select! {
                     item = outbound.rx.recv() => match item {
-                        Some(ev) => {
+                        Some(item) => {
                             metrics::histogram!("chat_outbound_queue_depth", "transport" => "sse").record(outbound.rx.len() as f64);
-                            frame(&ev, &mut cursor).unwrap_or_default()
+                            frame(&item, &mut cursor)
                         }
                         None => return None,
                     },

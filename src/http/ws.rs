@@ -2,12 +2,9 @@
 //! decodes frames into the session actor, and a writer drains the session's outbound queue, pings
 //! every 25 s and drops a socket that misses two pongs.
 
-use super::request::token;
+use super::request::{business_param, token};
 use super::response::{full, Resp};
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::realtime::codec::{encode, Codec, Encoded};
-use crate::realtime::frames::Frames;
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::header::{
@@ -16,16 +13,20 @@ use hyper::header::{
 };
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use servihub_actors::hub::SessionHandle;
-use servihub_actors::protocol::{ErrorCode, Hello, ServerEvent};
-use servihub_actors::session::{spawn_session, SessionMsg, MAX_PENDING_FRAMES};
+use servihub_actors::error::{ApiError, ApiResult};
+use servihub_actors::hub::{OutboundItem, SessionHandle};
+use servihub_actors::identity::Identity;
+use servihub_actors::protocol::codec::Codec;
+use servihub_actors::protocol::{BusinessId, ErrorCode, Hello, ServerEvent};
+use servihub_actors::service::Service;
+use servihub_actors::session::SessionRef;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(25);
@@ -46,6 +47,7 @@ const CLOSE_TOO_BIG: u16 = 1009;
 
 pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
+    let business = business_param(&req)?;
     let is_upgrade = req
         .headers()
         .get(UPGRADE)
@@ -88,7 +90,7 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        run(ws, service, sessions, shutdown, who, codec).await;
+        run(ws, service, sessions, shutdown, who, codec, business).await;
     });
 
     let mut r = Response::new(full(""));
@@ -113,50 +115,57 @@ type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 #[tracing::instrument(skip_all, fields(user_id = who.user_id.0, session_id))]
 async fn run(
     ws: Ws,
-    service: Arc<crate::service::Service>,
+    service: Arc<Service>,
     sessions: ractor::ActorCell,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
-    who: crate::auth::Identity,
+    who: Identity,
     codec: Codec,
+    business: Option<BusinessId>,
 ) {
-    let (_live, mut outbound, snapshot) = match service.open_session(&who, "ws").await {
+    let opened = match service.open_session(&who, "ws", codec, business).await {
         Ok(s) => s,
         Err(e) => {
-            tracing::error!(error = %e, "session could not open");
+            tracing::warn!(error = %e, "session could not open");
+            let (mut sink, _) = ws.split();
+            let frame = CloseFrame {
+                code: CloseCode::from(CLOSE_POLICY),
+                reason: e.message.chars().take(100).collect::<String>().into(),
+            };
+            let _ = sink.send(WsMessage::Close(Some(frame))).await;
             return;
         }
     };
+    let (_live, mut outbound) = (opened.live, opened.outbound);
     let handle = outbound.handle.clone();
     tracing::Span::current().record("session_id", handle.id);
-    let frames = Arc::new(Frames {
-        service: service.clone(),
-        who: who.clone(),
-    });
-    let Ok(actor) = spawn_session(&sessions, handle.clone(), frames).await else {
+    let Ok(session) = SessionRef::start(&sessions, service.clone(), who.clone(), handle.clone()).await
+    else {
         return;
     };
     let hello = ServerEvent::Hello(Hello {
         user_id: who.user_id,
         role: who.role,
         business_id: who.business_id,
-        session_id: format!("{}:{}", service.hub.node_id, handle.id),
+        session_id: format!("{}:{}", service.node_id(), handle.id),
         heartbeat_ms: HEARTBEAT.as_millis() as u64,
     });
     let (mut sink, stream) = ws.split();
-    for ev in std::iter::once(hello).chain(snapshot) {
-        if let Some(enc) = encode(codec, &ev) {
-            if sink.send(to_ws(enc)).await.is_err() {
-                actor.stop(None);
-                return;
-            }
+    for ev in std::iter::once(hello).chain(opened.snapshot) {
+        let Some(item) = servihub_actors::hub::Outgoing::encode(codec, &ev) else {
+            continue;
+        };
+        if sink.send(to_ws(codec, &item)).await.is_err() {
+            session.stop();
+            return;
         }
     }
     let pongs = Arc::new(AtomicU64::new(0));
+    let session = Arc::new(session);
     let mut reader = tokio::spawn(read_frames(
         stream,
         codec,
         handle.clone(),
-        actor.clone(),
+        session.clone(),
         pongs.clone(),
     ));
 
@@ -165,10 +174,9 @@ async fn run(
     let close_code = loop {
         tokio::select! {
             item = outbound.rx.recv() => {
-                let Some(ev) = item else { break CLOSE_GOING_AWAY };
+                let Some(item) = item else { break CLOSE_GOING_AWAY };
                 metrics::histogram!("chat_outbound_queue_depth", "transport" => "ws").record(outbound.rx.len() as f64);
-                let Some(enc) = encode(codec, &ev) else { continue };
-                if sink.send(to_ws(enc)).await.is_err() {
+                if sink.send(to_ws(codec, &item)).await.is_err() {
                     break 0;
                 }
             }
@@ -201,7 +209,7 @@ async fn run(
         .await;
     }
     reader.abort();
-    actor.stop(None);
+    session.stop();
 }
 
 /// Decodes client frames into the session actor; answers bad ones with `error` and closes with
@@ -210,11 +218,10 @@ async fn read_frames(
     mut stream: futures_util::stream::SplitStream<Ws>,
     codec: Codec,
     handle: Arc<SessionHandle>,
-    actor: ractor::ActorRef<SessionMsg>,
+    session: Arc<SessionRef>,
     pongs: Arc<AtomicU64>,
 ) {
     let mut bad = 0u32;
-    let pending = Arc::new(tokio::sync::Semaphore::new(MAX_PENDING_FRAMES));
     while let Some(msg) = stream.next().await {
         let decoded = match msg {
             Ok(WsMessage::Text(t)) => codec.decode_text(t.as_str()),
@@ -235,10 +242,7 @@ async fn read_frames(
         match decoded {
             Ok(frame) => {
                 metrics::counter!("chat_frames_in_total", "transport" => "ws").increment(1);
-                let Ok(permit) = pending.clone().acquire_owned().await else {
-                    break;
-                };
-                if actor.cast(SessionMsg::Frame(frame, permit)).is_err() {
+                if session.frame(frame).await.is_err() {
                     break;
                 }
             }
@@ -261,10 +265,14 @@ async fn read_frames(
     }
 }
 
-fn to_ws(e: Encoded) -> WsMessage {
-    match e {
-        Encoded::Text(t) => WsMessage::Text(t.into()),
-        Encoded::Binary(b) => WsMessage::Binary(b.into()),
+/// The shared bytes of an encoded event as a frame: text for JSON, binary for MessagePack.
+fn to_ws(codec: Codec, item: &OutboundItem) -> WsMessage {
+    match codec {
+        Codec::Json => match Utf8Bytes::try_from(item.bytes.clone()) {
+            Ok(text) => WsMessage::Text(text),
+            Err(_) => WsMessage::Binary(item.bytes.clone()),
+        },
+        Codec::MsgPack => WsMessage::Binary(item.bytes.clone()),
     }
 }
 

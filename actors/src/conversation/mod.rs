@@ -1,126 +1,225 @@
 //! Conversation actors: one per active conversation on this node, started on demand and stopped
-//! after `IDLE` without activity. Each one knows who may see its conversation (participants, the
-//! business's staff, community subscribers), fans its events out in one order (persistence hands
-//! it stored messages in id order), keeps per-participant unread counts, and expires typing.
+//! after `IDLE` without activity. Each owns its conversation's live state and the writes to it:
+//! participants (staff join by replying), read cursors and unread counts, typing. It fans its
+//! events out in one order (persistence hands it stored messages in id order), each to the
+//! audience `routing` gives, and it follows what other nodes did to the same conversation
+//! (`Observed`) so its counts stay right in a cluster.
 
+mod counters;
 mod registry;
 
-pub use registry::Conversations;
+pub use registry::{ConversationInfo, Conversations};
 
-use crate::hub::{Envelope, Hub, SessionId, Topic};
-use crate::protocol::{ConversationType, Id, Message, Role, ServerEvent};
+use crate::hub::Hub;
+use crate::protocol::{ConversationId, Message, MessageId, Role, ServerEvent, UserId};
+use crate::routing::{routes, Actor as Who, Envelope, Happening, Payload, Room, SessionId, View};
 use crate::store::conversations::ConversationRow;
-use crate::store::{PgPool, StoreError};
+use crate::store::{self, PgPool, StoreError};
+use counters::Unread;
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 const TYPING_TTL: Duration = Duration::from_secs(5);
 const TICK: Duration = Duration::from_millis(500);
 const IDLE: Duration = Duration::from_secs(300);
 
-/// What the service needs to authorise a write without a database round trip.
-#[derive(Debug, Clone)]
-pub struct ConversationInfo {
-    pub id: Id,
-    pub business_id: i64,
-    pub kind: ConversationType,
-    pub customer_id: Option<i64>,
-    pub participants: HashMap<i64, Role>,
-}
-
 pub enum ConversationMsg {
-    Info(RpcReplyPort<ConversationInfo>),
+    /// Stored by this node's persistence, after COMMIT, in id order.
     Stored(Box<Message>, Option<SessionId>),
-    Changed(Arc<ServerEvent>),
+    /// A message was edited, deleted or reacted to: reload and announce it.
+    Changed {
+        message: Box<Message>,
+        deleted: bool,
+    },
     Typing {
-        user: i64,
+        who: Who,
         name: Option<String>,
         is_typing: bool,
     },
+    /// A read receipt: the actor moves the reader's cursor and answers with what is unread.
     Read {
-        user: i64,
-        message_id: Id,
-        unread: i64,
+        who: Who,
+        message: MessageId,
+        reply: RpcReplyPort<Result<i64, ConversationError>>,
     },
-    Joined(i64, Role),
+    /// Staff join by replying: the actor records it before the reply is stored.
+    Join {
+        who: Who,
+        reply: RpcReplyPort<Result<(), ConversationError>>,
+    },
+    /// Something another node did to this conversation, for the counts.
+    Observed(Observation),
     Tick,
+}
+
+/// What a node learns from another node's events about a conversation it also serves.
+#[derive(Debug, Clone)]
+pub enum Observation {
+    Message { sender: UserId, role: Role },
+    Read { user: UserId, count: i64 },
+    Deleted,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConversationError {
     #[error("conversation not found")]
     NotFound,
+    #[error("message not found in this conversation")]
+    NoSuchMessage,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("conversation actor unavailable")]
     Unavailable,
 }
 
-struct Participant {
-    role: Role,
-    unread: i64,
-}
-
 pub struct ConversationState {
-    row: ConversationRow,
+    room: Room,
+    pool: PgPool,
     hub: Arc<Hub>,
-    participants: HashMap<i64, Participant>,
-    typing: HashMap<i64, (Option<String>, Instant)>,
+    /// Shared with the registry, so access checks read it without a round trip.
+    info: Arc<RwLock<Arc<ConversationInfo>>>,
+    participants: HashMap<UserId, Role>,
+    unread: Unread,
+    typing: HashMap<UserId, (Option<String>, Instant)>,
     last_activity: Instant,
 }
 
 impl ConversationState {
-    fn topics(&self) -> Vec<Topic> {
-        let b = self.row.business_id;
-        match self.row.kind {
-            ConversationType::Community => vec![Topic::Community(b), Topic::Staff(b)],
-            _ => {
-                let mut t: Vec<Topic> = self.participants.keys().map(|u| Topic::User(*u)).collect();
-                t.push(Topic::Staff(b));
-                t
-            }
+    fn publish(&self, happening: Happening, event: ServerEvent, except_session: Option<SessionId>) {
+        let full = Arc::new(event);
+        for r in routes(happening, &self.room) {
+            let event = match r.view {
+                View::Full => full.clone(),
+                View::Subscriber => Arc::new(subscriber_view(&full)),
+            };
+            self.hub.publish(Envelope {
+                business: self.room.business,
+                topics: r.topics,
+                except_session: except_session.map(|s| (self.hub.node_id.clone(), s)),
+                except_user: r.except_user,
+                payload: Payload::Event(event),
+            });
         }
     }
 
-    fn publish(
-        &self,
-        event: Arc<ServerEvent>,
-        except_user: Option<i64>,
-        except_session: Option<SessionId>,
-    ) {
-        self.hub.publish(Envelope {
-            business: self.row.business_id,
-            topics: self.topics(),
-            except_session: except_session.map(|s| (self.hub.node_id.clone(), s)),
-            except_user,
-            event,
-        });
+    /// Every counter's current count, to everyone who owns one (each session reads its own).
+    fn publish_unread(&self) {
+        let (counts, others) = self.unread.all();
+        for r in routes(Happening::Unread, &self.room) {
+            self.hub.publish(Envelope {
+                business: self.room.business,
+                topics: r.topics,
+                except_session: None,
+                except_user: r.except_user,
+                payload: Payload::Unread {
+                    conversation_id: self.room.id,
+                    counts: counts.clone(),
+                    others: Some(others),
+                },
+            });
+        }
     }
 
-    fn to_user(&self, user: i64, event: ServerEvent) {
+    fn publish_own_unread(&self, user: UserId) {
         self.hub.publish(Envelope {
-            business: self.row.business_id,
-            topics: vec![Topic::User(user)],
+            business: self.room.business,
+            topics: vec![crate::routing::Topic::User(user)],
             except_session: None,
             except_user: None,
-            event: Arc::new(event),
+            payload: Payload::Unread {
+                conversation_id: self.room.id,
+                counts: vec![(user, self.unread.of(user))],
+                others: None,
+            },
         });
     }
 
-    fn info(&self) -> ConversationInfo {
-        ConversationInfo {
-            id: Id(self.row.id),
-            business_id: self.row.business_id,
-            kind: self.row.kind,
-            customer_id: self.row.customer_id,
-            participants: self
-                .participants
-                .iter()
-                .map(|(u, p)| (*u, p.role))
-                .collect(),
+    fn joined(&mut self, user: UserId, role: Role) {
+        if self.participants.insert(user, role).is_none() {
+            let snapshot = ConversationInfo::new(self.room, &self.participants);
+            *self.info.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snapshot);
         }
+    }
+
+    async fn recount(&mut self) -> Result<(), StoreError> {
+        let c = store::conversations::counters(&self.pool, self.room.id).await?;
+        let (unread, _) = Unread::load(&c);
+        self.unread = unread;
+        Ok(())
+    }
+
+    async fn read(&mut self, who: Who, message: MessageId) -> Result<i64, ConversationError> {
+        match store::messages::get(&self.pool, message).await? {
+            Some(m) if m.conversation_id == self.room.id => {}
+            _ => return Err(ConversationError::NoSuchMessage),
+        }
+        let count =
+            store::conversations::mark_read(&self.pool, self.room.id, who.user, message).await?;
+        self.unread.read(who.user, message, count);
+        let event = ServerEvent::Read {
+            conversation_id: self.room.id,
+            user_id: who.user,
+            message_id: message,
+        };
+        self.publish(Happening::Read(who), event, None);
+        self.publish_own_unread(who.user);
+        Ok(count)
+    }
+
+    fn typing(&mut self, who: Who, name: Option<String>, is_typing: bool) {
+        if is_typing {
+            self.typing
+                .insert(who.user, (name.clone(), Instant::now() + TYPING_TTL));
+        } else if self.typing.remove(&who.user).is_none() {
+            return;
+        }
+        let event = ServerEvent::Typing {
+            conversation_id: self.room.id,
+            user_id: who.user,
+            name,
+            is_typing,
+        };
+        self.publish(Happening::Typing(who), event, None);
+    }
+
+    fn expire_typing(&mut self) {
+        let now = Instant::now();
+        let expired: Vec<(UserId, Option<String>)> = self
+            .typing
+            .iter()
+            .filter(|(_, (_, deadline))| *deadline <= now)
+            .map(|(u, (n, _))| (*u, n.clone()))
+            .collect();
+        for (user, name) in expired {
+            let role = self.participants.get(&user).copied().unwrap_or(Role::Agent);
+            self.typing(Who { user, role }, name, false);
+        }
+    }
+}
+
+/// A community message as subscribers see it: reaction counts, and no one's ids (one encoding
+/// serves every subscriber; a subscriber's own reactions come with its history and its acks).
+fn subscriber_view(event: &ServerEvent) -> ServerEvent {
+    let strip = |m: &Message| {
+        let mut m = m.clone();
+        for r in &mut m.reactions {
+            r.user_ids.clear();
+        }
+        m
+    };
+    match event {
+        ServerEvent::MessageNew { message } => ServerEvent::MessageNew {
+            message: strip(message),
+        },
+        ServerEvent::MessageUpdated { message } => ServerEvent::MessageUpdated {
+            message: strip(message),
+        },
+        ServerEvent::MessageDeleted { message } => ServerEvent::MessageDeleted {
+            message: strip(message),
+        },
+        other => other.clone(),
     }
 }
 
@@ -130,6 +229,16 @@ pub struct ConversationArgs {
     pub row: ConversationRow,
     pub pool: PgPool,
     pub hub: Arc<Hub>,
+    pub info: Arc<RwLock<Arc<ConversationInfo>>>,
+}
+
+pub fn room_of(row: &ConversationRow) -> Room {
+    Room {
+        id: row.id,
+        business: row.business_id,
+        kind: row.kind,
+        customer: row.customer_id,
+    }
 }
 
 impl Actor for ConversationActor {
@@ -142,23 +251,20 @@ impl Actor for ConversationActor {
         me: ActorRef<Self::Msg>,
         args: ConversationArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
-        let rows: Vec<(i64, Role, i64)> = sqlx::query_as(
-            "SELECT p.user_id, p.role, (SELECT count(*) FROM messages m WHERE m.conversation_id = p.conversation_id
-                 AND m.id > p.last_read_message_id AND m.sender_id <> p.user_id AND m.deleted_at IS NULL)
-             FROM participants p WHERE p.conversation_id = $1 AND p.deleted_at IS NULL",
-        )
-        .bind(args.row.id)
-        .fetch_all(&args.pool)
-        .await?;
+        let counters = store::conversations::counters(&args.pool, args.row.id).await?;
+        let (unread, participants) = Unread::load(&counters);
+        let room = room_of(&args.row);
+        *args.info.write().unwrap_or_else(|e| e.into_inner()) =
+            Arc::new(ConversationInfo::new(room, &participants));
         me.send_interval(TICK, || ConversationMsg::Tick);
         metrics::gauge!("chat_conversation_actors").increment(1.0);
         Ok(ConversationState {
-            participants: rows
-                .into_iter()
-                .map(|(u, role, unread)| (u, Participant { role, unread }))
-                .collect(),
-            row: args.row,
+            room,
+            pool: args.pool,
             hub: args.hub,
+            info: args.info,
+            participants,
+            unread,
             typing: HashMap::new(),
             last_activity: Instant::now(),
         })
@@ -180,116 +286,113 @@ impl Actor for ConversationActor {
         st: &mut ConversationState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            ConversationMsg::Info(reply) => {
-                let _ = reply.send(st.info());
-            }
             ConversationMsg::Stored(message, origin) => {
-                let message = *message;
                 st.last_activity = Instant::now();
-                let sender = message.sender_id.0;
+                let (sender, role) = (message.sender_id, message.sender.role);
                 st.typing.remove(&sender);
-                st.participants.entry(sender).or_insert(Participant {
-                    role: message.sender.role,
-                    unread: 0,
-                });
-                st.publish(Arc::new(ServerEvent::MessageNew { message }), None, origin);
-                if st.row.kind != ConversationType::Community {
-                    let conv = Id(st.row.id);
-                    let bumped: Vec<(i64, i64)> = st
-                        .participants
-                        .iter_mut()
-                        .filter(|(u, _)| **u != sender)
-                        .map(|(u, p)| {
-                            p.unread += 1;
-                            (*u, p.unread)
-                        })
-                        .collect();
-                    for (user, count) in bumped {
-                        st.to_user(
-                            user,
-                            ServerEvent::Unread {
-                                conversation_id: conv,
-                                count,
-                            },
-                        );
+                st.joined(sender, role);
+                st.unread.message(sender);
+                st.publish(Happening::Message, ServerEvent::MessageNew { message: *message }, origin);
+                st.publish_unread();
+            }
+            ConversationMsg::Changed { message, deleted } => {
+                st.last_activity = Instant::now();
+                let event = if deleted {
+                    ServerEvent::MessageDeleted { message: *message }
+                } else {
+                    ServerEvent::MessageUpdated { message: *message }
+                };
+                st.publish(Happening::Message, event, None);
+                if deleted {
+                    if let Err(e) = st.recount().await {
+                        tracing::warn!(error = %e, "unread counts not reloaded after a deletion");
                     }
+                    st.publish_unread();
                 }
             }
-            ConversationMsg::Changed(event) => {
-                st.last_activity = Instant::now();
-                st.publish(event, None, None);
-            }
             ConversationMsg::Typing {
-                user,
+                who,
                 name,
                 is_typing,
             } => {
                 st.last_activity = Instant::now();
-                if is_typing {
-                    st.typing
-                        .insert(user, (name.clone(), Instant::now() + TYPING_TTL));
-                } else if st.typing.remove(&user).is_none() {
-                    return Ok(());
-                }
-                let event = ServerEvent::Typing {
-                    conversation_id: Id(st.row.id),
-                    user_id: Id(user),
-                    name,
-                    is_typing,
-                };
-                st.publish(Arc::new(event), Some(user), None);
+                st.typing(who, name, is_typing);
             }
             ConversationMsg::Read {
-                user,
-                message_id,
-                unread,
+                who,
+                message,
+                reply,
             } => {
-                if let Some(p) = st.participants.get_mut(&user) {
-                    p.unread = unread;
-                }
-                let conv = Id(st.row.id);
-                let read = ServerEvent::Read {
-                    conversation_id: conv,
-                    user_id: Id(user),
-                    message_id,
+                st.last_activity = Instant::now();
+                let _ = reply.send(st.read(who, message).await);
+            }
+            ConversationMsg::Join { who, reply } => {
+                let r = if st.participants.contains_key(&who.user) {
+                    Ok(())
+                } else {
+                    store::conversations::ensure_participant(&st.pool, st.room.id, who.user, who.role)
+                        .await
+                        .map(|_| st.joined(who.user, who.role))
+                        .map_err(ConversationError::from)
                 };
-                st.publish(Arc::new(read), Some(user), None);
-                st.to_user(
-                    user,
-                    ServerEvent::Unread {
-                        conversation_id: conv,
-                        count: unread,
-                    },
-                );
+                let _ = reply.send(r);
             }
-            ConversationMsg::Joined(user, role) => {
-                st.participants
-                    .entry(user)
-                    .or_insert(Participant { role, unread: 0 });
-            }
-            ConversationMsg::Tick => {
-                let now = Instant::now();
-                let expired: Vec<(i64, Option<String>)> = st
-                    .typing
-                    .iter()
-                    .filter(|(_, (_, deadline))| *deadline <= now)
-                    .map(|(u, (n, _))| (*u, n.clone()))
-                    .collect();
-                for (user, name) in expired {
-                    st.typing.remove(&user);
-                    let event = ServerEvent::Typing {
-                        conversation_id: Id(st.row.id),
-                        user_id: Id(user),
-                        name,
-                        is_typing: false,
-                    };
-                    st.publish(Arc::new(event), Some(user), None);
+            ConversationMsg::Observed(o) => match o {
+                Observation::Message { sender, role } => {
+                    st.joined(sender, role);
+                    st.unread.message(sender);
                 }
-                if st.typing.is_empty() && now.duration_since(st.last_activity) > IDLE {
+                Observation::Read { user, count } => st.unread.set(user, count),
+                Observation::Deleted => {
+                    if let Err(e) = st.recount().await {
+                        tracing::warn!(error = %e, "unread counts not reloaded after a deletion");
+                    }
+                }
+            },
+            ConversationMsg::Tick => {
+                st.expire_typing();
+                if st.typing.is_empty() && st.last_activity.elapsed() > IDLE {
                     me.stop(Some("idle".into()));
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// The conversation a message event is about, for other nodes' observations.
+pub fn observation(payload: &Payload) -> Option<(ConversationId, Observation)> {
+    match payload {
+        Payload::Event(e) => match &**e {
+            ServerEvent::MessageNew { message } => Some((
+                message.conversation_id,
+                Observation::Message {
+                    sender: message.sender_id,
+                    role: message.sender.role,
+                },
+            )),
+            ServerEvent::MessageDeleted { message } => {
+                Some((message.conversation_id, Observation::Deleted))
+            }
+            _ => None,
+        },
+        Payload::Unread {
+            conversation_id,
+            counts,
+            others: None,
+        } => {
+            // A read receipt's own-count payload: exactly one reader.
+            let [(user, count)] = counts.as_slice() else {
+                return None;
+            };
+            Some((
+                *conversation_id,
+                Observation::Read {
+                    user: *user,
+                    count: *count,
+                },
+            ))
+        }
+        Payload::Unread { .. } => None,
     }
 }

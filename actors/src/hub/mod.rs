@@ -5,57 +5,22 @@
 
 mod outbound;
 
-pub use outbound::{Delivery, Outbound, OutboundItem, SessionHandle, SessionSpec, CLOSE_SLOW};
+pub use outbound::{Delivery, Outbound, OutboundItem, Outgoing, SessionHandle, SessionSpec, CLOSE_SLOW};
 
-use crate::protocol::ServerEvent;
+use crate::ports::{Membership, Relay};
+use crate::protocol::codec::Codec;
+use crate::protocol::{BusinessId, UserId};
+use crate::routing::{Envelope, Payload, SessionId, Topic};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-
-pub type SessionId = u64;
-
-/// A routing key. Every event is addressed to topics, never to sessions, so the same envelope
-/// can be resolved on any node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Topic {
-    /// Every session of one user.
-    User(i64),
-    /// Every staff session of a business (its whole inbox).
-    Staff(i64),
-    /// Customer sessions that talk with a business (they see its staff's presence).
-    Watch(i64),
-    /// Customer sessions opted in to a business's community channel.
-    Community(i64),
-}
-
-/// One event on its way to sessions. `business` names the cross-node channel it travels on.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct Envelope {
-    pub business: i64,
-    pub topics: Vec<Topic>,
-    /// Skip this session (the sender's own socket gets an ack instead).
-    pub except_session: Option<(String, SessionId)>,
-    /// Skip every session of this user ("to the others").
-    pub except_user: Option<i64>,
-    pub event: Arc<ServerEvent>,
-}
-
-/// Where envelopes go besides local sessions: the Redis bridge in a cluster.
-pub trait Relay: Send + Sync + 'static {
-    fn relay(&self, envelope: &Envelope);
-    fn watch(&self, business: i64);
-    fn unwatch(&self, business: i64);
-    /// A user's sessions gained or lost a topic (a conversation opened, a community opt-in):
-    /// tells the nodes where that user has sessions, as the change happened on one node only.
-    fn user_topic(&self, _user: i64, _topic: Topic, _on: bool) {}
-}
 
 #[derive(Default)]
 struct Routes {
     sessions: HashMap<SessionId, Arc<SessionHandle>>,
     topics: HashMap<Topic, HashSet<SessionId>>,
     /// Local listeners per business channel: the bridge subscribes while this is above zero.
-    businesses: HashMap<i64, usize>,
+    businesses: HashMap<BusinessId, usize>,
 }
 
 pub struct Hub {
@@ -65,10 +30,11 @@ pub struct Hub {
     relay: RwLock<Option<Arc<dyn Relay>>>,
 }
 
-fn business_of(topic: &Topic) -> i64 {
+/// The business channel a topic needs; a user's own topic rides on its businesses' channels.
+fn business_of(topic: &Topic) -> Option<BusinessId> {
     match *topic {
-        Topic::User(_) => 0,
-        Topic::Staff(b) | Topic::Watch(b) | Topic::Community(b) => b,
+        Topic::User(_) => None,
+        Topic::Staff(b) | Topic::Watch(b) | Topic::Community(b) => Some(b),
     }
 }
 
@@ -83,7 +49,7 @@ impl Hub {
     }
 
     pub fn set_relay(&self, relay: Arc<dyn Relay>) {
-        let businesses: Vec<i64> = self.read().businesses.keys().copied().collect();
+        let businesses: Vec<BusinessId> = self.read().businesses.keys().copied().collect();
         for b in businesses {
             relay.watch(b);
         }
@@ -131,10 +97,7 @@ impl Hub {
                     if set.is_empty() {
                         emptied.push(*topic);
                     }
-                    let b = business_of(topic);
-                    if b != 0 {
-                        unwatched.push(b);
-                    }
+                    unwatched.extend(business_of(topic));
                 }
             }
             for t in emptied {
@@ -157,19 +120,17 @@ impl Hub {
             if !r.sessions.contains_key(&id) || !r.topics.entry(topic).or_default().insert(id) {
                 return;
             }
-            let b = business_of(&topic);
-            if b == 0 {
-                false
-            } else {
-                let n = r.businesses.entry(b).or_insert(0);
-                *n += 1;
-                *n == 1
+            match business_of(&topic) {
+                None => None,
+                Some(b) => {
+                    let n = r.businesses.entry(b).or_insert(0);
+                    *n += 1;
+                    (*n == 1).then_some(b)
+                }
             }
         };
-        if newly_watched {
-            if let Some(relay) = self.relay() {
-                relay.watch(business_of(&topic));
-            }
+        if let (Some(b), Some(relay)) = (newly_watched, self.relay()) {
+            relay.watch(b);
         }
     }
 
@@ -183,46 +144,38 @@ impl Hub {
             if r.topics.get(&topic).is_some_and(|s| s.is_empty()) {
                 r.topics.remove(&topic);
             }
-            let b = business_of(&topic);
-            removed && b != 0 && decrement(&mut r.businesses, b)
+            business_of(&topic).filter(|b| removed && decrement(&mut r.businesses, *b))
         };
-        if unwatched {
-            if let Some(relay) = self.relay() {
-                relay.unwatch(business_of(&topic));
-            }
+        if let (Some(b), Some(relay)) = (unwatched, self.relay()) {
+            relay.unwatch(b);
         }
     }
 
-    /// Adds (or removes) `topic` for every session of `user`, on this node and the others.
-    pub fn set_user_topic(&self, user: i64, topic: Topic, on: bool) {
-        self.apply_user_topic(user, topic, on);
+    /// Tells the other nodes of a membership change (each applies it with `apply_membership`).
+    pub fn relay_membership(&self, change: Membership) {
         if let Some(relay) = self.relay() {
-            relay.user_topic(user, topic, on);
+            relay.membership(change);
         }
     }
 
-    /// The local half of `set_user_topic` (the bridge applies other nodes' changes with it).
-    pub fn apply_user_topic(&self, user: i64, topic: Topic, on: bool) {
-        for sid in self.sessions_of(Topic::User(user)) {
-            if on {
-                self.subscribe(sid, topic);
+    /// Adds (or removes) a topic for every session of a user on this node.
+    pub fn apply_membership(&self, change: Membership) {
+        for sid in self.sessions_of(Topic::User(change.user)) {
+            if change.on {
+                self.subscribe(sid, change.topic);
             } else {
-                self.unsubscribe(sid, topic);
+                self.unsubscribe(sid, change.topic);
             }
         }
     }
 
-    /// Sessions of a user on this node, for unsubscribing them all.
+    /// The sessions listening to a topic on this node.
     pub fn sessions_of(&self, topic: Topic) -> Vec<SessionId> {
         self.read()
             .topics
             .get(&topic)
             .map(|s| s.iter().copied().collect())
             .unwrap_or_default()
-    }
-
-    pub fn session(&self, id: SessionId) -> Option<Arc<SessionHandle>> {
-        self.read().sessions.get(&id).cloned()
     }
 
     /// Delivers here and relays to the other nodes.
@@ -234,6 +187,8 @@ impl Hub {
     }
 
     /// Delivers to this node's sessions only (the bridge calls this for remote envelopes).
+    /// Each session once, however many of the envelope's topics it listens to; a shared event
+    /// is encoded once per codec and the bytes handed to every session.
     pub fn deliver_local(&self, env: &Envelope) {
         let targets: Vec<Arc<SessionHandle>> = {
             let r = self.read();
@@ -261,8 +216,41 @@ impl Hub {
             }
             out
         };
+        let mut shared: [Option<OutboundItem>; 2] = [None, None];
         for h in targets {
-            h.deliver(env.event.clone());
+            let item = match &env.payload {
+                Payload::Event(event) => {
+                    let slot = &mut shared[codec_slot(h.codec)];
+                    if slot.is_none() {
+                        *slot = Outgoing::encode(h.codec, event);
+                    }
+                    slot.clone()
+                }
+                personal => personal
+                    .for_user(h.user_id)
+                    .and_then(|e| Outgoing::encode(h.codec, &e)),
+            };
+            if let Some(item) = item {
+                h.deliver(item);
+            }
+        }
+    }
+
+    /// Delivers events to the local sessions of one user (a presence snapshot after a change).
+    pub fn deliver_to_user(&self, user: UserId, events: Vec<crate::protocol::ServerEvent>) {
+        let sessions: Vec<Arc<SessionHandle>> = {
+            let r = self.read();
+            r.topics
+                .get(&Topic::User(user))
+                .map(|set| set.iter().filter_map(|id| r.sessions.get(id).cloned()).collect())
+                .unwrap_or_default()
+        };
+        for h in sessions {
+            for e in &events {
+                if let Some(item) = Outgoing::encode(h.codec, e) {
+                    h.deliver(item);
+                }
+            }
         }
     }
 
@@ -272,7 +260,7 @@ impl Hub {
 }
 
 /// Decrements a listener count; true when it reached zero (the channel is no longer needed).
-fn decrement(map: &mut HashMap<i64, usize>, b: i64) -> bool {
+fn decrement(map: &mut HashMap<BusinessId, usize>, b: BusinessId) -> bool {
     match map.get_mut(&b) {
         Some(n) if *n > 1 => {
             *n -= 1;
@@ -283,5 +271,12 @@ fn decrement(map: &mut HashMap<i64, usize>, b: i64) -> bool {
             true
         }
         None => false,
+    }
+}
+
+fn codec_slot(codec: Codec) -> usize {
+    match codec {
+        Codec::Json => 0,
+        Codec::MsgPack => 1,
     }
 }

@@ -3,13 +3,43 @@
 //! a conversation. Policy when it fills: past half full, typing and presence are dropped; full, the
 //! session is closed with 1013 (the client reconnects and `resume`s, so no message is lost).
 
-use super::SessionId;
-use crate::protocol::{Id, Role, ServerEvent};
+use crate::protocol::codec::{encode, Codec};
+use crate::protocol::{BusinessId, ConversationId, MessageId, Role, ServerEvent, UserId};
+use crate::routing::SessionId;
+use bytes::Bytes;
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Notify};
 
-pub type OutboundItem = Arc<ServerEvent>;
+/// An event encoded for one codec. Shared by every session of that codec that receives it, so
+/// a fan-out to thousands serialises once.
+#[derive(Debug)]
+pub struct Outgoing {
+    /// The event's type (SSE's `event:` line).
+    pub name: &'static str,
+    /// For `message.new`: where it sits, so SSE can advance its resume cursor.
+    pub position: Option<(ConversationId, MessageId)>,
+    /// Typing and presence: a slow client may lose them without losing data.
+    pub droppable: bool,
+    pub bytes: Bytes,
+}
+
+impl Outgoing {
+    pub fn encode(codec: Codec, event: &ServerEvent) -> Option<Arc<Outgoing>> {
+        let position = match event {
+            ServerEvent::MessageNew { message } => Some((message.conversation_id, message.id)),
+            _ => None,
+        };
+        Some(Arc::new(Outgoing {
+            name: event.name(),
+            position,
+            droppable: event.is_droppable(),
+            bytes: encode(codec, event)?,
+        }))
+    }
+}
+
+pub type OutboundItem = Arc<Outgoing>;
 
 /// What happened to one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,10 +54,12 @@ pub const CLOSE_SLOW: u16 = 1013;
 
 pub struct SessionHandle {
     pub id: SessionId,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub role: Role,
-    pub business_id: Option<Id>,
+    pub business_id: Option<BusinessId>,
     pub name: Option<String>,
+    /// How this session's events are encoded.
+    pub codec: Codec,
     /// `ws` or `sse`, for metrics.
     pub transport: &'static str,
     tx: mpsc::Sender<OutboundItem>,
@@ -52,10 +84,11 @@ impl Outbound {
 
 pub struct SessionSpec {
     pub id: SessionId,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub role: Role,
-    pub business_id: Option<Id>,
+    pub business_id: Option<BusinessId>,
     pub name: Option<String>,
+    pub codec: Codec,
     pub transport: &'static str,
     pub capacity: usize,
 }
@@ -69,6 +102,7 @@ impl SessionHandle {
             role: spec.role,
             business_id: spec.business_id,
             name: spec.name,
+            codec: spec.codec,
             transport: spec.transport,
             tx,
             capacity: spec.capacity.max(2),
@@ -84,7 +118,7 @@ impl SessionHandle {
             return Delivery::Closed;
         }
         let free = self.tx.capacity();
-        if event.is_droppable() && free * 2 < self.capacity {
+        if event.droppable && free * 2 < self.capacity {
             metrics::counter!("chat_events_dropped_total", "transport" => self.transport)
                 .increment(1);
             return Delivery::Dropped;
@@ -100,7 +134,7 @@ impl SessionHandle {
                     .increment(1);
                 tracing::warn!(
                     session_id = self.id,
-                    user_id = self.user_id,
+                    user_id = self.user_id.0,
                     "outbound queue full; closing 1013"
                 );
                 self.close(CLOSE_SLOW);
@@ -116,7 +150,10 @@ impl SessionHandle {
         if self.close_code.load(Ordering::Acquire) != 0 {
             return Delivery::Closed;
         }
-        match self.tx.send(Arc::new(event)).await {
+        let Some(item) = Outgoing::encode(self.codec, &event) else {
+            return Delivery::Dropped;
+        };
+        match self.tx.send(item).await {
             Ok(()) => Delivery::Queued,
             Err(_) => Delivery::Closed,
         }
@@ -164,36 +201,42 @@ mod tests {
     fn spec(capacity: usize) -> SessionSpec {
         SessionSpec {
             id: 1,
-            user_id: 7,
+            user_id: UserId(7),
             role: Role::Customer,
             business_id: None,
             name: None,
+            codec: Codec::Json,
             transport: "ws",
             capacity,
         }
     }
 
     fn typing() -> OutboundItem {
-        Arc::new(ServerEvent::Typing {
-            conversation_id: Id(1),
-            user_id: Id(2),
+        let e = ServerEvent::Typing {
+            conversation_id: ConversationId(1),
+            user_id: UserId(2),
             name: None,
             is_typing: true,
-        })
+        };
+        Outgoing::encode(Codec::Json, &e).unwrap()
+    }
+
+    fn pong() -> OutboundItem {
+        Outgoing::encode(Codec::Json, &ServerEvent::Pong).unwrap()
     }
 
     #[tokio::test]
     async fn drops_typing_first_then_closes_with_1013() {
         let out = SessionHandle::open(spec(4));
         let h = out.handle.clone();
-        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
-        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
-        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
+        assert_eq!(h.deliver(pong()), Delivery::Queued);
+        assert_eq!(h.deliver(pong()), Delivery::Queued);
+        assert_eq!(h.deliver(pong()), Delivery::Queued);
         assert_eq!(h.deliver(typing()), Delivery::Dropped);
-        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Queued);
+        assert_eq!(h.deliver(pong()), Delivery::Queued);
         assert_eq!(h.depth(), 4);
-        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Closed);
+        assert_eq!(h.deliver(pong()), Delivery::Closed);
         assert_eq!(out.closed().await, CLOSE_SLOW);
-        assert_eq!(h.deliver(Arc::new(ServerEvent::Pong)), Delivery::Closed);
+        assert_eq!(h.deliver(pong()), Delivery::Closed);
     }
 }

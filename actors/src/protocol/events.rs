@@ -1,4 +1,7 @@
-use super::{ContentType, Conversation, Id, Message, Role};
+use super::{
+    AttachmentId, BusinessId, ContentType, Conversation, ConversationId, Message, MessageId, Role,
+    UserId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -59,9 +62,9 @@ pub enum PresenceStatus {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Hello {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub role: Role,
-    pub business_id: Option<Id>,
+    pub business_id: Option<BusinessId>,
     pub session_id: String,
     #[ts(type = "number")]
     pub heartbeat_ms: u64,
@@ -84,31 +87,34 @@ pub enum ServerEvent {
     MessageDeleted { message: Message },
     #[serde(rename = "typing", rename_all = "camelCase")]
     Typing {
-        conversation_id: Id,
-        user_id: Id,
+        conversation_id: ConversationId,
+        user_id: UserId,
         name: Option<String>,
         is_typing: bool,
     },
     #[serde(rename = "read", rename_all = "camelCase")]
     Read {
-        conversation_id: Id,
-        user_id: Id,
-        message_id: Id,
+        conversation_id: ConversationId,
+        user_id: UserId,
+        message_id: MessageId,
     },
     #[serde(rename = "unread", rename_all = "camelCase")]
     Unread {
-        conversation_id: Id,
+        conversation_id: ConversationId,
         #[ts(type = "number")]
         count: i64,
     },
     #[serde(rename = "presence", rename_all = "camelCase")]
     Presence {
-        user_id: Id,
+        user_id: UserId,
         status: PresenceStatus,
         last_seen_at: Option<DateTime<Utc>>,
     },
     #[serde(rename = "resume.done", rename_all = "camelCase")]
-    ResumeDone { conversation_id: Id, last_id: Id },
+    ResumeDone {
+        conversation_id: ConversationId,
+        last_id: MessageId,
+    },
     #[serde(rename = "conversation.new")]
     ConversationNew { conversation: Conversation },
     #[serde(rename = "pong")]
@@ -161,7 +167,7 @@ impl ServerEvent {
 pub enum ClientFrame {
     #[serde(rename = "message.send", rename_all = "camelCase")]
     MessageSend {
-        conversation_id: Id,
+        conversation_id: ConversationId,
         client_id: String,
         #[serde(default)]
         body: String,
@@ -170,11 +176,11 @@ pub enum ClientFrame {
         content_type: Option<ContentType>,
         #[serde(default)]
         #[ts(optional)]
-        attachment_ids: Option<Vec<Id>>,
+        attachment_ids: Option<Vec<AttachmentId>>,
     },
     #[serde(rename = "message.edit", rename_all = "camelCase")]
     MessageEdit {
-        message_id: Id,
+        message_id: MessageId,
         body: String,
         #[serde(default)]
         #[ts(optional)]
@@ -182,20 +188,26 @@ pub enum ClientFrame {
     },
     #[serde(rename = "message.delete", rename_all = "camelCase")]
     MessageDelete {
-        message_id: Id,
+        message_id: MessageId,
         #[serde(default)]
         #[ts(optional)]
         client_id: Option<String>,
     },
     #[serde(rename = "typing", rename_all = "camelCase")]
     Typing {
-        conversation_id: Id,
+        conversation_id: ConversationId,
         is_typing: bool,
     },
     #[serde(rename = "read", rename_all = "camelCase")]
-    Read { conversation_id: Id, message_id: Id },
+    Read {
+        conversation_id: ConversationId,
+        message_id: MessageId,
+    },
     #[serde(rename = "resume", rename_all = "camelCase")]
-    Resume { conversation_id: Id, after_id: Id },
+    Resume {
+        conversation_id: ConversationId,
+        after_id: MessageId,
+    },
     #[serde(rename = "ping")]
     Ping,
 }
@@ -229,8 +241,8 @@ mod tests {
         assert_eq!(v["code"], "rate_limited");
         assert_eq!(v["ref"], "c1");
         let r = ServerEvent::ResumeDone {
-            conversation_id: Id(1),
-            last_id: Id(9),
+            conversation_id: ConversationId(1),
+            last_id: MessageId(9),
         };
         assert_eq!(serde_json::to_value(&r).unwrap()["lastId"], "9");
         assert_eq!(r.name(), "resume.done");
@@ -239,8 +251,8 @@ mod tests {
     #[test]
     fn msgpack_round_trips_with_named_fields() {
         let f = ClientFrame::Read {
-            conversation_id: Id(3),
-            message_id: Id(4),
+            conversation_id: ConversationId(3),
+            message_id: MessageId(4),
         };
         let bytes = rmp_serde::to_vec_named(&f).unwrap();
         assert_eq!(rmp_serde::from_slice::<ClientFrame>(&bytes).unwrap(), f);

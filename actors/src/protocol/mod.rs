@@ -2,11 +2,12 @@
 //! MessagePack) and SSE events all serialise these types; the widget's TypeScript types are
 //! generated from them with ts-rs (`cargo test` writes `widget/src/protocol/generated/`).
 
+pub mod codec;
 mod events;
 mod id;
 
 pub use events::{ClientFrame, ErrorBody, ErrorCode, Hello, PresenceStatus, ServerEvent};
-pub use id::Id;
+pub use id::{AttachmentId, BusinessId, ConversationId, MessageId, UserId};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -59,7 +60,7 @@ pub enum ConversationType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Sender {
-    pub id: Id,
+    pub id: UserId,
     pub name: Option<String>,
     pub role: Role,
 }
@@ -68,7 +69,7 @@ pub struct Sender {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Attachment {
-    pub id: Id,
+    pub id: AttachmentId,
     pub url: String,
     pub mime_type: String,
     #[ts(type = "number")]
@@ -83,16 +84,21 @@ pub struct Attachment {
 #[ts(export)]
 pub struct ReactionSummary {
     pub emoji: String,
-    pub user_ids: Vec<Id>,
+    /// Who reacted. In a community, customers see only their own id here, never other
+    /// subscribers'; `count` always tells how many reacted.
+    pub user_ids: Vec<UserId>,
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Message {
-    pub id: Id,
-    pub conversation_id: Id,
-    pub sender_id: Id,
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
     pub sender: Sender,
     pub content_type: ContentType,
     pub body: String,
@@ -111,7 +117,7 @@ pub struct Message {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Participant {
-    pub user_id: Id,
+    pub user_id: UserId,
     pub name: Option<String>,
     pub role: Role,
 }
@@ -120,8 +126,8 @@ pub struct Participant {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Conversation {
-    pub id: Id,
-    pub business_id: Id,
+    pub id: ConversationId,
+    pub business_id: BusinessId,
     pub business_name: String,
     #[serde(rename = "type")]
     pub kind: ConversationType,

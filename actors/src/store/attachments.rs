@@ -1,5 +1,5 @@
 use super::StoreResult;
-use crate::protocol::{Attachment, Id};
+use crate::protocol::{Attachment, AttachmentId, ConversationId, UserId};
 use sqlx::PgPool;
 use std::collections::HashMap;
 
@@ -19,7 +19,7 @@ pub struct AttachmentRow {
 impl AttachmentRow {
     pub fn to_wire(&self) -> Attachment {
         Attachment {
-            id: Id(self.id),
+            id: AttachmentId(self.id),
             url: self.url.clone(),
             mime_type: self.mime_type.clone(),
             size_bytes: self.size_bytes,
@@ -34,8 +34,8 @@ const COLUMNS: &str =
 
 /// What an upload stores: metadata and the bytes, in one transaction.
 pub struct NewAttachment<'a> {
-    pub conversation: Id,
-    pub uploader: Id,
+    pub conversation: ConversationId,
+    pub uploader: UserId,
     pub mime_type: &'a str,
     pub width: Option<i32>,
     pub height: Option<i32>,
@@ -67,7 +67,7 @@ pub async fn insert(pool: &PgPool, new: NewAttachment<'_>) -> StoreResult<Attach
     Ok(row)
 }
 
-pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<AttachmentRow>> {
+pub async fn get(pool: &PgPool, id: AttachmentId) -> StoreResult<Option<AttachmentRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE id = $1 AND deleted_at IS NULL"
     ))
@@ -76,7 +76,7 @@ pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<AttachmentRow>> {
     .await?)
 }
 
-pub async fn data(pool: &PgPool, id: Id) -> StoreResult<Option<Vec<u8>>> {
+pub async fn data(pool: &PgPool, id: AttachmentId) -> StoreResult<Option<Vec<u8>>> {
     Ok(
         sqlx::query_scalar("SELECT data FROM attachment_blobs WHERE attachment_id = $1")
             .bind(id.0)
@@ -89,8 +89,8 @@ pub async fn data(pool: &PgPool, id: Id) -> StoreResult<Option<Vec<u8>>> {
 pub async fn unattached(
     pool: &PgPool,
     ids: &[i64],
-    uploader: Id,
-    conv: Id,
+    uploader: UserId,
+    conv: ConversationId,
 ) -> StoreResult<Vec<AttachmentRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE id = ANY($1) AND uploader_id = $2 AND conversation_id = $3

@@ -5,7 +5,7 @@
 
 use super::messages::{hydrate, MessageRow, SELECT};
 use super::StoreResult;
-use crate::protocol::{ContentType, Id, Message, Role};
+use crate::protocol::{ContentType, ConversationId, Message, MessageId, Role, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::{BTreeSet, HashMap};
@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, HashMap};
 /// A message waiting for its batch.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
-    pub conversation_id: Id,
-    pub sender_id: Id,
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
     pub sender_role: Role,
     /// The sender's display name, so the stored message needs no read-back to be labelled.
     pub sender_name: Option<String>,
@@ -23,7 +23,7 @@ pub struct NewMessage {
     pub client_id: String,
     pub attachment_ids: Vec<i64>,
     /// Offline customers to notify through the outbox, decided when the message was queued.
-    pub notify: Vec<Id>,
+    pub notify: Vec<UserId>,
 }
 
 /// The stored row and whether this batch created it (false: the clientId was seen before).
@@ -156,9 +156,9 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
 /// The wire form of a row this batch just inserted, built from what the batch already knows.
 fn fresh(item: &NewMessage, id: i64, created_at: DateTime<Utc>) -> Message {
     MessageRow {
-        id,
-        conversation_id: item.conversation_id.0,
-        sender_id: item.sender_id.0,
+        id: MessageId(id),
+        conversation_id: item.conversation_id,
+        sender_id: item.sender_id,
         sender_role: item.sender_role,
         sender_name: item.sender_name.clone(),
         content_type: item.content_type,

@@ -1,16 +1,18 @@
 use super::StoreResult;
-use crate::protocol::{ConversationType, Id, Participant, Role};
+use crate::protocol::{
+    BusinessId, ConversationId, ConversationType, MessageId, Participant, Role, UserId,
+};
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationRow {
-    pub id: i64,
-    pub business_id: i64,
+    pub id: ConversationId,
+    pub business_id: BusinessId,
     pub business_name: String,
     pub kind: ConversationType,
-    pub customer_id: Option<i64>,
+    pub customer_id: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -29,11 +31,11 @@ const SELECT: &str =
         c.created_at, c.updated_at
     FROM conversations c JOIN businesses b ON b.id = c.business_id";
 
-pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<ConversationRow>> {
+pub async fn get(pool: &PgPool, id: ConversationId) -> StoreResult<Option<ConversationRow>> {
     Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE c.id = $1 AND c.deleted_at IS NULL"
     ))
-    .bind(id.0)
+    .bind(id)
     .fetch_optional(pool)
     .await?)
 }
@@ -43,32 +45,32 @@ pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<ConversationRow>> 
 /// reads the winner's row. Returns the id and whether this call created it.
 pub async fn load_or_create_direct(
     pool: &PgPool,
-    business: Id,
-    customer: Id,
-) -> StoreResult<(Id, bool)> {
+    business: BusinessId,
+    customer: UserId,
+) -> StoreResult<(ConversationId, bool)> {
     let mut tx = pool.begin().await?;
-    let created: Option<i64> = sqlx::query_scalar(
+    let created: Option<ConversationId> = sqlx::query_scalar(
         "INSERT INTO conversations (business_id, type, customer_id) VALUES ($1, 'DIRECT', $2)
          ON CONFLICT (business_id, customer_id) WHERE type = 'DIRECT' DO NOTHING RETURNING id",
     )
-    .bind(business.0)
-    .bind(customer.0)
+    .bind(business)
+    .bind(customer)
     .fetch_optional(&mut *tx)
     .await?;
     let result = match created {
         Some(id) => {
-            add_participant(&mut tx, Id(id), customer, Role::Customer).await?;
-            (Id(id), true)
+            add_participant(&mut tx, id, customer, Role::Customer).await?;
+            (id, true)
         }
         None => {
-            let id: i64 = sqlx::query_scalar(
+            let id: ConversationId = sqlx::query_scalar(
                 "SELECT id FROM conversations WHERE business_id = $1 AND customer_id = $2 AND type = 'DIRECT'",
             )
-            .bind(business.0)
-            .bind(customer.0)
+            .bind(business)
+            .bind(customer)
             .fetch_one(&mut *tx)
             .await?;
-            (Id(id), false)
+            (id, false)
         }
     };
     tx.commit().await?;
@@ -77,68 +79,59 @@ pub async fn load_or_create_direct(
 
 async fn add_participant(
     tx: &mut Transaction<'_, Postgres>,
-    conv: Id,
-    user: Id,
+    conv: ConversationId,
+    user: UserId,
     role: Role,
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO participants (conversation_id, user_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (conversation_id, user_id) DO NOTHING",
     )
-    .bind(conv.0)
-    .bind(user.0)
+    .bind(conv)
+    .bind(user)
     .bind(role)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-/// Makes a user a participant (staff joining a room by replying or reading). True when new.
+/// Makes a user a participant (staff joining a conversation by replying). True when new.
 pub async fn ensure_participant(
     pool: &PgPool,
-    conv: Id,
-    user: Id,
+    conv: ConversationId,
+    user: UserId,
     role: Role,
 ) -> StoreResult<bool> {
     let res = sqlx::query(
         "INSERT INTO participants (conversation_id, user_id, role) VALUES ($1, $2, $3)
          ON CONFLICT (conversation_id, user_id) DO NOTHING",
     )
-    .bind(conv.0)
-    .bind(user.0)
+    .bind(conv)
+    .bind(user)
     .bind(role)
     .execute(pool)
     .await?;
     Ok(res.rows_affected() == 1)
 }
 
-pub async fn is_participant(pool: &PgPool, conv: Id, user: Id) -> StoreResult<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM participants WHERE conversation_id = $1 AND user_id = $2 AND deleted_at IS NULL)",
-    )
-    .bind(conv.0)
-    .bind(user.0)
-    .fetch_one(pool)
-    .await?)
-}
-
 /// Participants of several conversations at once, with display names.
 pub async fn participants(
     pool: &PgPool,
-    convs: &[i64],
-) -> StoreResult<HashMap<i64, Vec<Participant>>> {
-    let rows: Vec<(i64, i64, Option<String>, Role)> = sqlx::query_as(
+    convs: &[ConversationId],
+) -> StoreResult<HashMap<ConversationId, Vec<Participant>>> {
+    let ids: Vec<i64> = convs.iter().map(|c| c.0).collect();
+    let rows: Vec<(ConversationId, UserId, Option<String>, Role)> = sqlx::query_as(
         "SELECT p.conversation_id, p.user_id, u.display_name, p.role
          FROM participants p JOIN users u ON u.id = p.user_id
          WHERE p.conversation_id = ANY($1) AND p.deleted_at IS NULL ORDER BY p.id",
     )
-    .bind(convs)
+    .bind(ids)
     .fetch_all(pool)
     .await?;
-    let mut map: HashMap<i64, Vec<Participant>> = HashMap::new();
+    let mut map: HashMap<ConversationId, Vec<Participant>> = HashMap::new();
     for (conv, user, name, role) in rows {
         map.entry(conv).or_default().push(Participant {
-            user_id: Id(user),
+            user_id: user,
             name,
             role,
         });
@@ -146,173 +139,223 @@ pub async fn participants(
     Ok(map)
 }
 
+/// What a conversation actor loads: participants with how many messages each sent, and the
+/// read cursors with what is still unread behind each.
+pub struct Counters {
+    pub participants: Vec<(UserId, Role, i64)>,
+    pub cursors: Vec<(UserId, MessageId, i64)>,
+    /// Messages not deleted.
+    pub total: i64,
+}
+
+pub async fn counters(pool: &PgPool, conv: ConversationId) -> StoreResult<Counters> {
+    let participants: Vec<(UserId, Role, i64)> = sqlx::query_as(
+        "SELECT p.user_id, p.role, (SELECT count(*) FROM messages m WHERE m.conversation_id = p.conversation_id
+                 AND m.sender_id = p.user_id AND m.deleted_at IS NULL)
+         FROM participants p WHERE p.conversation_id = $1 AND p.deleted_at IS NULL",
+    )
+    .bind(conv)
+    .fetch_all(pool)
+    .await?;
+    let cursors: Vec<(UserId, MessageId, i64)> = sqlx::query_as(
+        "SELECT r.user_id, r.last_read_message_id, (SELECT count(*) FROM messages m WHERE m.conversation_id = r.conversation_id
+                 AND m.id > r.last_read_message_id AND m.sender_id <> r.user_id AND m.deleted_at IS NULL)
+         FROM read_cursors r WHERE r.conversation_id = $1",
+    )
+    .bind(conv)
+    .fetch_all(pool)
+    .await?;
+    let total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL",
+    )
+    .bind(conv)
+    .fetch_one(pool)
+    .await?;
+    Ok(Counters {
+        participants,
+        cursors,
+        total,
+    })
+}
+
 const UNREAD_AND_LAST: &str = ",
         COALESCE((SELECT count(*) FROM messages m WHERE m.conversation_id = c.id
-            AND m.id > COALESCE(p.last_read_message_id, 0) AND m.sender_id <> $1 AND m.deleted_at IS NULL), 0)
+            AND m.id > COALESCE(r.last_read_message_id, 0) AND m.sender_id <> $1 AND m.deleted_at IS NULL), 0)
             AS unread_count,
         (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id) AS last_message_id";
 
-/// A customer's conversations, newest activity first.
-pub async fn list_for_customer(
-    pool: &PgPool,
-    user: Id,
-    limit: i64,
-) -> StoreResult<Vec<ListedConversation>> {
-    list(
-        pool,
-        user,
-        limit,
-        "JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1",
-        "TRUE",
-    )
-    .await
-}
+const CURSOR_JOIN: &str =
+    "LEFT JOIN read_cursors r ON r.conversation_id = c.id AND r.user_id = $1";
 
-/// A business inbox for one staff member (unread counted against that member's own cursor).
-pub async fn list_for_business(
-    pool: &PgPool,
-    business: Id,
-    user: Id,
-    limit: i64,
-) -> StoreResult<Vec<ListedConversation>> {
-    Ok(sqlx::query_as(&list_sql(
-        "LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1",
-        "c.business_id = $3",
-    ))
-    .bind(user.0)
-    .bind(limit)
-    .bind(business.0)
-    .fetch_all(pool)
-    .await?)
-}
-
-fn list_sql(join: &str, filter: &str) -> String {
+fn list_sql(filter: &str) -> String {
     format!(
         "SELECT c.id, c.business_id, b.name AS business_name, c.type AS kind, c.customer_id,
             c.created_at, c.updated_at {UNREAD_AND_LAST}
-         FROM conversations c JOIN businesses b ON b.id = c.business_id {join}
+         FROM conversations c JOIN businesses b ON b.id = c.business_id {CURSOR_JOIN}
          WHERE c.deleted_at IS NULL AND {filter}
          ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT $2"
     )
 }
 
-async fn list(
+/// A customer's conversations (those it takes part in; communities have their own route),
+/// newest activity first.
+pub async fn list_for_customer(
     pool: &PgPool,
-    user: Id,
+    user: UserId,
     limit: i64,
-    join: &str,
-    filter: &str,
 ) -> StoreResult<Vec<ListedConversation>> {
-    Ok(sqlx::query_as(&list_sql(join, filter))
-        .bind(user.0)
+    Ok(sqlx::query_as(&list_sql(
+        "c.type <> 'COMMUNITY' AND EXISTS (SELECT 1 FROM participants p
+            WHERE p.conversation_id = c.id AND p.user_id = $1 AND p.deleted_at IS NULL)",
+    ))
+    .bind(user)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A business inbox for one staff member (unread counted against that member's own cursor).
+pub async fn list_for_business(
+    pool: &PgPool,
+    business: BusinessId,
+    user: UserId,
+    limit: i64,
+) -> StoreResult<Vec<ListedConversation>> {
+    Ok(sqlx::query_as(&list_sql("c.business_id = $3"))
+        .bind(user)
         .bind(limit)
+        .bind(business)
         .fetch_all(pool)
         .await?)
 }
 
 /// One conversation as the caller sees it in a list.
-pub async fn listed(pool: &PgPool, conv: Id, user: Id) -> StoreResult<Option<ListedConversation>> {
-    Ok(sqlx::query_as(&list_sql(
-        "LEFT JOIN participants p ON p.conversation_id = c.id AND p.user_id = $1",
-        "c.id = $3",
-    ))
-    .bind(user.0)
-    .bind(1_i64)
-    .bind(conv.0)
-    .fetch_optional(pool)
-    .await?)
+pub async fn listed(
+    pool: &PgPool,
+    conv: ConversationId,
+    user: UserId,
+) -> StoreResult<Option<ListedConversation>> {
+    Ok(sqlx::query_as(&list_sql("c.id = $3"))
+        .bind(user)
+        .bind(1_i64)
+        .bind(conv)
+        .fetch_optional(pool)
+        .await?)
 }
 
-/// Moves the user's read cursor forward (never back) and returns what is still unread.
+/// Moves the user's read cursor forward (never back) and returns what is still unread. The
+/// cursor is the reader's own row: reading never makes anyone a participant.
 pub async fn mark_read(
     pool: &PgPool,
-    conv: Id,
-    user: Id,
-    role: Role,
-    message: Id,
+    conv: ConversationId,
+    user: UserId,
+    message: MessageId,
 ) -> StoreResult<i64> {
     sqlx::query(
-        "INSERT INTO participants (conversation_id, user_id, role, last_read_message_id) VALUES ($1, $2, $3, $4)
+        "INSERT INTO read_cursors (conversation_id, user_id, last_read_message_id) VALUES ($1, $2, $3)
          ON CONFLICT (conversation_id, user_id) DO UPDATE
-            SET last_read_message_id = GREATEST(participants.last_read_message_id, EXCLUDED.last_read_message_id)",
+            SET last_read_message_id = GREATEST(read_cursors.last_read_message_id, EXCLUDED.last_read_message_id),
+                updated_at = now()",
     )
-    .bind(conv.0)
-    .bind(user.0)
-    .bind(role)
-    .bind(message.0)
+    .bind(conv)
+    .bind(user)
+    .bind(message)
     .execute(pool)
     .await?;
     unread_count(pool, conv, user).await
 }
 
-pub async fn unread_count(pool: &PgPool, conv: Id, user: Id) -> StoreResult<i64> {
+pub async fn unread_count(pool: &PgPool, conv: ConversationId, user: UserId) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM messages m WHERE m.conversation_id = $1 AND m.sender_id <> $2 AND m.deleted_at IS NULL
-           AND m.id > COALESCE((SELECT last_read_message_id FROM participants WHERE conversation_id = $1 AND user_id = $2), 0)",
+           AND m.id > COALESCE((SELECT last_read_message_id FROM read_cursors WHERE conversation_id = $1 AND user_id = $2), 0)",
     )
-    .bind(conv.0)
-    .bind(user.0)
+    .bind(conv)
+    .bind(user)
     .fetch_one(pool)
     .await?)
 }
 
 /// The business's community channel, created on first use.
-pub async fn community(pool: &PgPool, business: Id) -> StoreResult<Id> {
+pub async fn community(pool: &PgPool, business: BusinessId) -> StoreResult<ConversationId> {
     sqlx::query(
         "INSERT INTO conversations (business_id, type) VALUES ($1, 'COMMUNITY')
          ON CONFLICT (business_id) WHERE type = 'COMMUNITY' DO NOTHING",
     )
-    .bind(business.0)
+    .bind(business)
     .execute(pool)
     .await?;
-    let id: i64 = sqlx::query_scalar(
+    Ok(sqlx::query_scalar(
         "SELECT id FROM conversations WHERE business_id = $1 AND type = 'COMMUNITY'",
     )
-    .bind(business.0)
+    .bind(business)
     .fetch_one(pool)
-    .await?;
-    Ok(Id(id))
+    .await?)
 }
 
-pub async fn set_subscription(pool: &PgPool, business: Id, user: Id, on: bool) -> StoreResult<()> {
+pub async fn set_subscription(
+    pool: &PgPool,
+    business: BusinessId,
+    user: UserId,
+    on: bool,
+) -> StoreResult<()> {
     let sql = if on {
         "INSERT INTO community_subscriptions (business_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
     } else {
         "DELETE FROM community_subscriptions WHERE business_id = $1 AND user_id = $2"
     };
     sqlx::query(sql)
-        .bind(business.0)
-        .bind(user.0)
+        .bind(business)
+        .bind(user)
         .execute(pool)
         .await?;
     Ok(())
 }
 
 /// (subscribed, subscriber count) for a business's community.
-pub async fn subscription(pool: &PgPool, business: Id, user: Id) -> StoreResult<(bool, i64)> {
+pub async fn subscription(
+    pool: &PgPool,
+    business: BusinessId,
+    user: UserId,
+) -> StoreResult<(bool, i64)> {
     Ok(sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM community_subscriptions WHERE business_id = $1 AND user_id = $2),
                 (SELECT count(*) FROM community_subscriptions WHERE business_id = $1)",
     )
-    .bind(business.0)
-    .bind(user.0)
+    .bind(business)
+    .bind(user)
     .fetch_one(pool)
     .await?)
 }
 
-/// What a customer's live session listens to: businesses it talks with, communities it joined.
-pub async fn customer_businesses(pool: &PgPool, user: Id) -> StoreResult<(Vec<i64>, Vec<i64>)> {
-    let talks: Vec<i64> = sqlx::query_scalar(
-        "SELECT DISTINCT c.business_id FROM conversations c JOIN participants p ON p.conversation_id = c.id
-         WHERE p.user_id = $1 AND c.deleted_at IS NULL",
+/// Records that a customer is "of" a business; true the first time.
+pub async fn add_customer(pool: &PgPool, business: BusinessId, user: UserId) -> StoreResult<bool> {
+    let res = sqlx::query(
+        "INSERT INTO business_customers (business_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
-    .bind(user.0)
-    .fetch_all(pool)
+    .bind(business)
+    .bind(user)
+    .execute(pool)
     .await?;
-    let communities: Vec<i64> =
-        sqlx::query_scalar("SELECT business_id FROM community_subscriptions WHERE user_id = $1")
-            .bind(user.0)
+    Ok(res.rows_affected() == 1)
+}
+
+/// What a customer's live session listens to: the businesses it is "of" (their staff's
+/// presence) and the communities it subscribes to.
+pub async fn customer_businesses(
+    pool: &PgPool,
+    user: UserId,
+) -> StoreResult<(Vec<BusinessId>, Vec<BusinessId>)> {
+    let of: Vec<BusinessId> =
+        sqlx::query_scalar("SELECT business_id FROM business_customers WHERE user_id = $1 ORDER BY business_id")
+            .bind(user)
             .fetch_all(pool)
             .await?;
-    Ok((talks, communities))
+    let communities: Vec<BusinessId> = sqlx::query_scalar(
+        "SELECT business_id FROM community_subscriptions WHERE user_id = $1 ORDER BY business_id",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await?;
+    Ok((of, communities))
 }

@@ -1,14 +1,17 @@
 use super::StoreResult;
-use crate::protocol::{Attachment, ContentType, Id, Message, ReactionSummary, Role, Sender};
+use crate::protocol::{
+    Attachment, BusinessId, ContentType, ConversationId, Message, MessageId, ReactionSummary, Role,
+    Sender, UserId,
+};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
-    pub id: i64,
-    pub conversation_id: i64,
-    pub sender_id: i64,
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub sender_id: UserId,
     pub sender_role: Role,
     pub sender_name: Option<String>,
     pub content_type: ContentType,
@@ -30,11 +33,11 @@ impl MessageRow {
     ) -> Message {
         let deleted = self.deleted_at.is_some();
         Message {
-            id: Id(self.id),
-            conversation_id: Id(self.conversation_id),
-            sender_id: Id(self.sender_id),
+            id: self.id,
+            conversation_id: self.conversation_id,
+            sender_id: self.sender_id,
             sender: Sender {
-                id: Id(self.sender_id),
+                id: self.sender_id,
                 name: self.sender_name,
                 role: self.sender_role,
             },
@@ -62,14 +65,14 @@ pub async fn hydrate(pool: &PgPool, rows: Vec<MessageRow>) -> StoreResult<Vec<Me
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id.0).collect();
     let mut attachments = super::attachments::for_messages(pool, &ids).await?;
     let mut reactions = reactions_for(pool, &ids).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let a = attachments.remove(&r.id).unwrap_or_default();
-            let re = reactions.remove(&r.id).unwrap_or_default();
+            let a = attachments.remove(&r.id.0).unwrap_or_default();
+            let re = reactions.remove(&r.id.0).unwrap_or_default();
             r.into_message(a, re)
         })
         .collect())
@@ -79,7 +82,7 @@ async fn reactions_for(
     pool: &PgPool,
     ids: &[i64],
 ) -> StoreResult<HashMap<i64, Vec<ReactionSummary>>> {
-    let rows: Vec<(i64, String, Vec<i64>)> = sqlx::query_as(
+    let rows: Vec<(i64, String, Vec<UserId>)> = sqlx::query_as(
         "SELECT message_id, emoji, array_agg(user_id ORDER BY created_at) FROM reactions
          WHERE message_id = ANY($1) GROUP BY message_id, emoji ORDER BY message_id, min(created_at)",
     )
@@ -90,13 +93,15 @@ async fn reactions_for(
     for (msg, emoji, users) in rows {
         map.entry(msg).or_default().push(ReactionSummary {
             emoji,
-            user_ids: users.into_iter().map(Id).collect(),
+            count: users.len() as i64,
+            user_ids: users,
         });
     }
     Ok(map)
 }
 
-pub async fn by_ids(pool: &PgPool, ids: &[i64]) -> StoreResult<Vec<Message>> {
+pub async fn by_ids(pool: &PgPool, ids: &[MessageId]) -> StoreResult<Vec<Message>> {
+    let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let rows: Vec<MessageRow> =
         sqlx::query_as(&format!("{SELECT} WHERE m.id = ANY($1) ORDER BY m.id"))
             .bind(ids)
@@ -105,8 +110,8 @@ pub async fn by_ids(pool: &PgPool, ids: &[i64]) -> StoreResult<Vec<Message>> {
     hydrate(pool, rows).await
 }
 
-pub async fn get(pool: &PgPool, id: Id) -> StoreResult<Option<Message>> {
-    Ok(by_ids(pool, &[id.0]).await?.pop())
+pub async fn get(pool: &PgPool, id: MessageId) -> StoreResult<Option<Message>> {
+    Ok(by_ids(pool, &[id]).await?.pop())
 }
 
 /// Which way a history page goes.
@@ -115,13 +120,18 @@ pub enum Page {
     /// The newest messages (first open).
     Latest,
     /// Older than this id (infinite scroll upwards).
-    Before(Id),
+    Before(MessageId),
     /// Newer than this id, in id order (resume).
-    After(Id),
+    After(MessageId),
 }
 
 /// A page of history, always returned in ascending id order.
-pub async fn history(pool: &PgPool, conv: Id, page: Page, limit: i64) -> StoreResult<Vec<Message>> {
+pub async fn history(
+    pool: &PgPool,
+    conv: ConversationId,
+    page: Page,
+    limit: i64,
+) -> StoreResult<Vec<Message>> {
     let (filter, order, cursor) = match page {
         Page::Latest => ("TRUE", "DESC", 0),
         Page::Before(id) => ("m.id < $3", "DESC", id.0),
@@ -130,7 +140,7 @@ pub async fn history(pool: &PgPool, conv: Id, page: Page, limit: i64) -> StoreRe
     let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE m.conversation_id = $1 AND {filter} ORDER BY m.id {order} LIMIT $2"
     ))
-    .bind(conv.0)
+    .bind(conv)
     .bind(limit)
     .bind(cursor)
     .fetch_all(pool)
@@ -142,35 +152,27 @@ pub async fn history(pool: &PgPool, conv: Id, page: Page, limit: i64) -> StoreRe
 }
 
 /// The newest message id of a conversation (0 when empty).
-pub async fn last_id(pool: &PgPool, conv: Id) -> StoreResult<Id> {
-    let id: Option<i64> =
-        sqlx::query_scalar("SELECT max(id) FROM messages WHERE conversation_id = $1")
-            .bind(conv.0)
-            .fetch_one(pool)
-            .await?;
-    Ok(Id(id.unwrap_or(0)))
-}
 
 pub async fn by_client_id(
     pool: &PgPool,
-    sender: Id,
+    sender: UserId,
     client_id: &str,
 ) -> StoreResult<Option<Message>> {
     let rows: Vec<MessageRow> = sqlx::query_as(&format!(
         "{SELECT} WHERE m.sender_id = $1 AND m.client_id = $2"
     ))
-    .bind(sender.0)
+    .bind(sender)
     .bind(client_id)
     .fetch_all(pool)
     .await?;
     Ok(hydrate(pool, rows).await?.pop())
 }
 
-pub async fn edit(pool: &PgPool, id: Id, body: &str) -> StoreResult<()> {
+pub async fn edit(pool: &PgPool, id: MessageId, body: &str) -> StoreResult<()> {
     sqlx::query(
         "UPDATE messages SET body = $2, edited_at = now() WHERE id = $1 AND deleted_at IS NULL",
     )
-    .bind(id.0)
+    .bind(id)
     .bind(body)
     .execute(pool)
     .await?;
@@ -178,26 +180,26 @@ pub async fn edit(pool: &PgPool, id: Id, body: &str) -> StoreResult<()> {
 }
 
 /// Soft delete: the row stays (ids and order hold) but its content and files go.
-pub async fn soft_delete(pool: &PgPool, id: Id) -> StoreResult<()> {
+pub async fn soft_delete(pool: &PgPool, id: MessageId) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE messages SET deleted_at = now(), body = '', file_url = NULL WHERE id = $1 AND deleted_at IS NULL",
     )
-    .bind(id.0)
+    .bind(id)
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM attachment_blobs WHERE attachment_id IN (SELECT id FROM attachments WHERE message_id = $1)")
-        .bind(id.0)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
     sqlx::query(
         "UPDATE attachments SET deleted_at = now() WHERE message_id = $1 AND deleted_at IS NULL",
     )
-    .bind(id.0)
+    .bind(id)
     .execute(&mut *tx)
     .await?;
     sqlx::query("DELETE FROM reactions WHERE message_id = $1")
-        .bind(id.0)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -206,8 +208,8 @@ pub async fn soft_delete(pool: &PgPool, id: Id) -> StoreResult<()> {
 
 pub async fn set_reaction(
     pool: &PgPool,
-    msg: Id,
-    user: Id,
+    msg: MessageId,
+    user: UserId,
     emoji: &str,
     on: bool,
 ) -> StoreResult<()> {
@@ -217,20 +219,21 @@ pub async fn set_reaction(
         "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3"
     };
     sqlx::query(sql)
-        .bind(msg.0)
-        .bind(user.0)
+        .bind(msg)
+        .bind(user)
         .bind(emoji)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-/// Messages a user may see created since `since`, in id order (the SSE replay).
-/// `staff_of` is the caller's business for staff, None for customers.
+/// Messages a user may see created since `since`, in id order (the SSE replay). The same rule
+/// as `routing::may_read`, in bulk: a staff member's whole business; a customer's DIRECT
+/// conversations and the communities it subscribes to now.
 pub async fn visible_since(
     pool: &PgPool,
-    user: Id,
-    staff_of: Option<Id>,
+    user: UserId,
+    staff_of: Option<BusinessId>,
     since: DateTime<Utc>,
     limit: i64,
 ) -> StoreResult<Vec<Message>> {
@@ -239,14 +242,14 @@ pub async fn visible_since(
          WHERE m.created_at >= $1 AND (
             c.business_id = $2
             OR ($2 IS NULL AND (
-                EXISTS (SELECT 1 FROM participants p WHERE p.conversation_id = c.id AND p.user_id = $3)
+                (c.type <> 'COMMUNITY' AND c.customer_id = $3)
                 OR (c.type = 'COMMUNITY' AND EXISTS (SELECT 1 FROM community_subscriptions s
                         WHERE s.business_id = c.business_id AND s.user_id = $3)))))
          ORDER BY m.id LIMIT $4"
     ))
     .bind(since)
-    .bind(staff_of.map(|b| b.0))
-    .bind(user.0)
+    .bind(staff_of)
+    .bind(user)
     .bind(limit)
     .fetch_all(pool)
     .await?;

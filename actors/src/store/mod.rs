@@ -1,11 +1,14 @@
-//! The store: every SQL statement of the product, grouped by table family. The service layer reads
+//! The store: every SQL statement of the product, grouped by table family (`db` creates the
+//! database and runs the migrations; `seed` writes the demo data). The service layer reads
 //! and writes through it; the persistence actor batches message inserts through `messages::insert_batch`.
 
 pub mod attachments;
 pub mod batch;
 pub mod conversations;
+pub mod db;
 pub mod messages;
 pub mod outbox;
+pub mod seed;
 pub mod users;
 
 pub use sqlx::PgPool;
@@ -18,3 +21,8 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Whether the database answers (readiness).
+pub async fn ping(pool: &PgPool) -> bool {
+    sqlx::query("SELECT 1").execute(pool).await.is_ok()
+}

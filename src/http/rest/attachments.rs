@@ -1,22 +1,22 @@
 use super::super::request::{multipart, read_body, token};
 use super::super::response::{full, json, Resp};
 use super::super::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::service::attachments::MAX_UPLOAD_BYTES;
+use servihub_actors::error::{ApiError, ApiResult};
+use servihub_actors::service::attachments::MAX_UPLOAD_BYTES;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
-use servihub_actors::protocol::Id;
+use servihub_actors::protocol::{AttachmentId, ConversationId};
 
 /// Room for multipart boundaries and part headers around a file of the maximum size.
 const MULTIPART_OVERHEAD: usize = 16 * 1024;
 
 /// Upload: the raw body is the file, or the first file part of a `multipart/form-data` body.
 /// The declared type is ignored either way; the bytes decide.
-pub async fn upload(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResult<Resp> {
+pub async fn upload(st: &AppState, req: Request<Incoming>, conv: ConversationId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     // Access first, so a stranger's 10 MiB is refused before it is read.
-    st.service.writable(&who, conv).await?;
+    st.service.may_upload(&who, conv).await?;
     let boundary = req
         .headers()
         .get(CONTENT_TYPE)
@@ -37,7 +37,7 @@ pub async fn upload(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResul
     Ok(json(StatusCode::CREATED, &attachment))
 }
 
-pub async fn download(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+pub async fn download(st: &AppState, req: Request<Incoming>, id: AttachmentId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let file = st.service.download(&who, id).await?;
     let inline = file.mime_type.starts_with("image/") && file.mime_type != "image/svg+xml";

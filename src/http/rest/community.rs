@@ -1,12 +1,12 @@
 use super::super::request::token;
 use super::super::response::{empty, json, Resp};
 use super::super::AppState;
-use crate::error::ApiResult;
+use servihub_actors::error::ApiResult;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
-use servihub_actors::protocol::Id;
+use servihub_actors::protocol::BusinessId;
 
-pub async fn get(st: &AppState, req: Request<Incoming>, business: Id) -> ApiResult<Resp> {
+pub async fn get(st: &AppState, req: Request<Incoming>, business: BusinessId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     Ok(json(
         StatusCode::OK,
@@ -17,7 +17,7 @@ pub async fn get(st: &AppState, req: Request<Incoming>, business: Id) -> ApiResu
 pub async fn subscription(
     st: &AppState,
     req: Request<Incoming>,
-    business: Id,
+    business: BusinessId,
     on: bool,
 ) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;

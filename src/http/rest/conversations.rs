@@ -1,16 +1,16 @@
 use super::super::request::{read_json, token};
 use super::super::response::{empty, json, Items, Resp};
 use super::super::AppState;
-use crate::error::ApiResult;
+use servihub_actors::error::ApiResult;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde::Deserialize;
-use servihub_actors::protocol::Id;
+use servihub_actors::protocol::{BusinessId, ConversationId, MessageId};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct OpenBody {
-    business_id: Id,
+    business_id: BusinessId,
 }
 
 pub async fn open(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
@@ -33,7 +33,7 @@ pub async fn list(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     Ok(json(StatusCode::OK, &Items { items }))
 }
 
-pub async fn get(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+pub async fn get(st: &AppState, req: Request<Incoming>, id: ConversationId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     Ok(json(
         StatusCode::OK,
@@ -44,10 +44,10 @@ pub async fn get(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Res
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ReadBody {
-    message_id: Id,
+    message_id: MessageId,
 }
 
-pub async fn read(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+pub async fn read(st: &AppState, req: Request<Incoming>, id: ConversationId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let body: ReadBody = read_json(req.into_body()).await?;
     st.service.mark_read(&who, id, body.message_id).await?;
@@ -60,7 +60,7 @@ struct TypingBody {
     is_typing: bool,
 }
 
-pub async fn typing(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+pub async fn typing(st: &AppState, req: Request<Incoming>, id: ConversationId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let body: TypingBody = read_json(req.into_body()).await?;
     st.service.typing(&who, id, body.is_typing).await?;

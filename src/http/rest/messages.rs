@@ -1,12 +1,12 @@
 use super::super::request::{percent_decode, query_param, read_json, token};
 use super::super::response::{json, Resp};
 use super::super::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::service::messages::SendInput;
+use servihub_actors::error::{ApiError, ApiResult};
+use servihub_actors::service::messages::SendInput;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde::{Deserialize, Serialize};
-use servihub_actors::protocol::{ContentType, Id, Message};
+use servihub_actors::protocol::{AttachmentId, ContentType, ConversationId, Message, MessageId};
 use servihub_actors::store::messages::Page;
 
 #[derive(Serialize)]
@@ -17,17 +17,17 @@ struct HistoryPage {
     has_more: bool,
 }
 
-fn id_param(req: &Request<Incoming>, name: &str) -> ApiResult<Option<Id>> {
+fn id_param(req: &Request<Incoming>, name: &str) -> ApiResult<Option<MessageId>> {
     match query_param(req, name) {
         None => Ok(None),
         Some(v) => v
-            .parse::<Id>()
+            .parse::<MessageId>()
             .map(Some)
             .map_err(|_| ApiError::bad_request(format!("{name} must be a message id"))),
     }
 }
 
-pub async fn history(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResult<Resp> {
+pub async fn history(st: &AppState, req: Request<Incoming>, conv: ConversationId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let page = match (id_param(&req, "before")?, id_param(&req, "after")?) {
         (Some(_), Some(_)) => return Err(ApiError::bad_request("use before or after, not both")),
@@ -43,7 +43,7 @@ pub async fn history(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResu
         ),
     };
     let items = st.service.history(&who, conv, page, limit).await?;
-    let full = limit.unwrap_or(crate::service::messages::DEFAULT_PAGE) as usize;
+    let full = limit.unwrap_or(servihub_actors::service::messages::DEFAULT_PAGE) as usize;
     Ok(json(
         StatusCode::OK,
         &HistoryPage {
@@ -61,10 +61,10 @@ struct SendBody {
     body: String,
     content_type: Option<ContentType>,
     #[serde(default)]
-    attachment_ids: Vec<Id>,
+    attachment_ids: Vec<AttachmentId>,
 }
 
-pub async fn send(st: &AppState, req: Request<Incoming>, conv: Id) -> ApiResult<Resp> {
+pub async fn send(st: &AppState, req: Request<Incoming>, conv: ConversationId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let b: SendBody = read_json(req.into_body()).await?;
     let input = SendInput {
@@ -89,7 +89,7 @@ struct EditBody {
     body: String,
 }
 
-pub async fn edit(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+pub async fn edit(st: &AppState, req: Request<Incoming>, id: MessageId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let b: EditBody = read_json(req.into_body()).await?;
     Ok(json(
@@ -98,7 +98,7 @@ pub async fn edit(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Re
     ))
 }
 
-pub async fn delete(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<Resp> {
+pub async fn delete(st: &AppState, req: Request<Incoming>, id: MessageId) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     Ok(json(StatusCode::OK, &st.service.delete(&who, id).await?))
 }
@@ -106,7 +106,7 @@ pub async fn delete(st: &AppState, req: Request<Incoming>, id: Id) -> ApiResult<
 pub async fn react(
     st: &AppState,
     req: Request<Incoming>,
-    id: Id,
+    id: MessageId,
     emoji: &str,
     on: bool,
 ) -> ApiResult<Resp> {

@@ -7,14 +7,13 @@ pub mod conversations;
 pub mod messages;
 pub mod system;
 
-use crate::error::{ApiError, ApiResult};
-use servihub_actors::protocol::Id;
-
-/// A path segment that must be an id.
-pub fn id(segment: &str) -> ApiResult<Id> {
+use servihub_actors::error::{ApiError, ApiResult};
+/// A path segment that must be an id (of the kind the route names).
+pub fn id<T: std::str::FromStr>(segment: &str) -> ApiResult<T> {
     segment
-        .parse::<Id>()
+        .parse::<i64>()
         .ok()
-        .filter(|i| i.0 > 0)
+        .filter(|i| *i > 0)
+        .and_then(|_| segment.parse::<T>().ok())
         .ok_or_else(|| ApiError::bad_request(format!("{segment:?} is not an id")))
 }

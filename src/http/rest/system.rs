@@ -10,10 +10,7 @@ pub fn health() -> Resp {
 
 /// Ready when Postgres (and Redis, when configured) answer.
 pub async fn ready(st: &AppState) -> Resp {
-    let db = sqlx::query("SELECT 1")
-        .execute(&st.service.pool)
-        .await
-        .is_ok();
+    let db = st.service.database_ready().await;
     let redis = st.redis_ready.as_ref().map(|check| check());
     let ok = db && redis.unwrap_or(true);
     let status = if ok {
@@ -23,12 +20,12 @@ pub async fn ready(st: &AppState) -> Resp {
     };
     json(
         status,
-        &j!({"status": if ok {"ready"} else {"unavailable"}, "postgres": db, "redis": redis, "node": st.service.hub.node_id}),
+        &j!({"status": if ok {"ready"} else {"unavailable"}, "postgres": db, "redis": redis, "node": st.service.node_id()}),
     )
 }
 
 pub fn metrics(st: &AppState) -> Resp {
-    metrics::gauge!("chat_conversations_active").set(st.service.conversations.active() as f64);
+    metrics::gauge!("chat_conversations_active").set(st.service.active_conversations() as f64);
     let mut r = Response::new(full(st.metrics.render()));
     r.headers_mut().insert(
         CONTENT_TYPE,

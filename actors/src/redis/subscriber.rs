@@ -32,8 +32,7 @@ pub(super) async fn run(bridge: Arc<Bridge>) {
             continue;
         }
         bridge.subscribed.store(true, Ordering::Relaxed);
-        bridge.sub_generation.fetch_add(1, Ordering::Relaxed);
-        bridge.resubscribed.notify_one();
+        bridge.presence.resubscribed();
         tracing::info!(channels = current.len(), "redis subscriptions in place");
         backoff = BACKOFF_MIN;
         loop {

@@ -4,7 +4,7 @@
 
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -23,8 +23,6 @@ pub struct Link {
     up: AtomicBool,
     /// Wakes the connector when a caller found the connection broken.
     broken: Notify,
-    /// Counts successful connections, so watchers notice a reconnect they slept through.
-    generation: AtomicU64,
 }
 
 impl Link {
@@ -34,16 +32,11 @@ impl Link {
             conn: Mutex::new(None),
             up: AtomicBool::new(false),
             broken: Notify::new(),
-            generation: AtomicU64::new(0),
         }
     }
 
     pub fn is_up(&self) -> bool {
         self.up.load(Ordering::Relaxed)
-    }
-
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Relaxed)
     }
 
     /// The connection, or `None` at once while Redis is away.
@@ -87,7 +80,6 @@ impl Link {
                 Ok(conn) => {
                     *self.conn.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn);
                     self.up.store(true, Ordering::Relaxed);
-                    self.generation.fetch_add(1, Ordering::Relaxed);
                     metrics::gauge!("chat_redis_up").set(1.0);
                     tracing::info!("redis connected");
                     backoff = BACKOFF_MIN;

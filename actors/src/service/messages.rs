@@ -1,14 +1,16 @@
+use super::conversations::actor;
 use super::text::{sanitize, MAX_BODY_CHARS};
 use super::Service;
-use crate::auth::Identity;
 use crate::error::{ApiError, ApiResult};
-use servihub_actors::conversation::ConversationMsg;
-use servihub_actors::hub::SessionId;
-use servihub_actors::protocol::{ContentType, ConversationType, Id, Message, Role, ServerEvent};
-use servihub_actors::store::batch::NewMessage;
-use servihub_actors::store::messages::Page;
-use servihub_actors::store::{self};
-use std::sync::Arc;
+use crate::identity::Identity;
+use crate::ports::Limit;
+use crate::protocol::{
+    AttachmentId, ContentType, ConversationId, ConversationType, Message, MessageId, Role,
+};
+use crate::routing::SessionId;
+use crate::store::batch::NewMessage;
+use crate::store::messages::Page;
+use crate::store::{self};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -21,7 +23,7 @@ pub struct SendInput {
     pub client_id: Option<String>,
     pub body: String,
     pub content_type: Option<ContentType>,
-    pub attachment_ids: Vec<Id>,
+    pub attachment_ids: Vec<AttachmentId>,
 }
 
 fn content_type_of(mime: &str) -> ContentType {
@@ -48,7 +50,7 @@ impl Service {
     pub async fn history(
         &self,
         who: &Identity,
-        conv: Id,
+        conv: ConversationId,
         page: Page,
         limit: Option<i64>,
     ) -> ApiResult<Vec<Message>> {
@@ -58,8 +60,12 @@ impl Service {
                 "limit must be between 1 and {MAX_PAGE}"
             )));
         }
-        self.readable(who, conv).await?;
-        Ok(store::messages::history(&self.pool, conv, page, limit).await?)
+        let info = self.readable(who, conv).await?;
+        let mut page = store::messages::history(&self.pool, conv, page, limit).await?;
+        if info.room.kind == ConversationType::Community && !who.is_staff() {
+            page.iter_mut().for_each(|m| own_reactions_only(m, who));
+        }
+        Ok(page)
     }
 
     /// Stores a message and fans it out. Returns the message and whether this call created it
@@ -67,7 +73,7 @@ impl Service {
     pub async fn send(
         &self,
         who: &Identity,
-        conv: Id,
+        conv: ConversationId,
         input: SendInput,
         origin: Option<SessionId>,
     ) -> ApiResult<(Message, bool)> {
@@ -105,7 +111,7 @@ impl Service {
             return Err(ApiError::bad_request("body is empty"));
         }
         // Counted only for a send that passed every check: a refused one uses no slot.
-        if let Err(wait) = self.limiter.check(who.user_id.0).await {
+        if let Err(wait) = self.limiter.check(who.user_id, Limit::Send).await {
             // A retry of a stored send is answered with the first message, never refused. Only
             // refused sends pay for this lookup; the batch's unique index covers the rest.
             if let Some(first) =
@@ -113,29 +119,24 @@ impl Service {
             {
                 return Ok((first, false));
             }
-            metrics::counter!("chat_rate_limited_total").increment(1);
+            metrics::counter!("chat_rate_limited_total", "kind" => "send").increment(1);
             return Err(ApiError::rate_limited(wait));
         }
-        if who.is_staff() && !info.participants.contains_key(&who.user_id.0) {
-            // Staff join a room by replying: they get a read cursor and the customer sees who answered.
-            store::conversations::ensure_participant(&self.pool, conv, who.user_id, who.role)
-                .await?;
-            let _ = self
-                .conversations
-                .tell(conv, ConversationMsg::Joined(who.user_id.0, who.role))
-                .await;
+        if who.is_staff() && !info.participants.contains_key(&who.user_id) {
+            // Staff join by replying: the customer sees who answered.
+            self.conversations.join(conv, actor(who)).await?;
         }
-        let notify = if info.kind == ConversationType::Community {
+        let notify = if info.room.kind == ConversationType::Community {
             Vec::new()
         } else {
             info.participants
                 .iter()
                 .filter(|(u, role)| {
                     **role == Role::Customer
-                        && **u != who.user_id.0
+                        && **u != who.user_id
                         && !self.presence_view.is_online(**u)
                 })
-                .map(|(u, _)| Id(*u))
+                .map(|(u, _)| *u)
                 .collect()
         };
         let new = NewMessage {
@@ -156,7 +157,7 @@ impl Service {
         Ok((stored.message, stored.created))
     }
 
-    async fn own_message(&self, who: &Identity, id: Id) -> ApiResult<Message> {
+    async fn own_message(&self, who: &Identity, id: MessageId) -> ApiResult<Message> {
         let m = store::messages::get(&self.pool, id)
             .await?
             .ok_or_else(|| ApiError::not_found("message not found"))?;
@@ -168,23 +169,19 @@ impl Service {
     }
 
     /// Reloads a changed message and tells everyone who sees the conversation.
-    async fn announce(
-        &self,
-        conv: Id,
-        id: Id,
-        event: impl FnOnce(Message) -> ServerEvent,
-    ) -> ApiResult<Message> {
-        let message = store::messages::get(&self.pool, id)
+    async fn announce(&self, who: &Identity, id: MessageId, deleted: bool) -> ApiResult<Message> {
+        let mut message = store::messages::get(&self.pool, id)
             .await?
             .ok_or_else(ApiError::internal)?;
-        let event = Arc::new(event(message.clone()));
-        self.conversations
-            .tell(conv, ConversationMsg::Changed(event))
-            .await?;
+        self.conversations.changed(message.clone(), deleted).await?;
+        let info = self.conversations.info(message.conversation_id).await?;
+        if info.room.kind == ConversationType::Community && !who.is_staff() {
+            own_reactions_only(&mut message, who);
+        }
         Ok(message)
     }
 
-    pub async fn edit(&self, who: &Identity, id: Id, body: &str) -> ApiResult<Message> {
+    pub async fn edit(&self, who: &Identity, id: MessageId, body: &str) -> ApiResult<Message> {
         let m = self.own_message(who, id).await?;
         if m.sender_id != who.user_id {
             return Err(ApiError::forbidden("only the sender edits a message"));
@@ -193,30 +190,32 @@ impl Service {
         if body.is_empty() && m.attachments.is_empty() {
             return Err(ApiError::bad_request("body is empty"));
         }
+        self.limit(who, Limit::Change).await?;
         store::messages::edit(&self.pool, id, &body).await?;
-        self.announce(m.conversation_id, id, |message| {
-            ServerEvent::MessageUpdated { message }
-        })
-        .await
+        self.announce(who, id, false).await
     }
 
-    pub async fn delete(&self, who: &Identity, id: Id) -> ApiResult<Message> {
+    pub async fn delete(&self, who: &Identity, id: MessageId) -> ApiResult<Message> {
         let m = self.own_message(who, id).await?;
         let info = self.conversations.info(m.conversation_id).await?;
-        let owner = who.role == Role::Owner && who.staffs(info.business_id);
+        let owner = who.role == Role::Owner && who.staffs(info.room.business);
         if m.sender_id != who.user_id && !owner {
             return Err(ApiError::forbidden(
                 "only the sender (or the business owner) deletes a message",
             ));
         }
+        self.limit(who, Limit::Change).await?;
         store::messages::soft_delete(&self.pool, id).await?;
-        self.announce(m.conversation_id, id, |message| {
-            ServerEvent::MessageDeleted { message }
-        })
-        .await
+        self.announce(who, id, true).await
     }
 
-    pub async fn react(&self, who: &Identity, id: Id, emoji: &str, on: bool) -> ApiResult<Message> {
+    pub async fn react(
+        &self,
+        who: &Identity,
+        id: MessageId,
+        emoji: &str,
+        on: bool,
+    ) -> ApiResult<Message> {
         let emoji = emoji.trim();
         // Short, no spaces or controls, not plain ASCII (keycaps such as 1️⃣ start with a digit,
         // so a digit alone is not a reason to refuse).
@@ -227,22 +226,28 @@ impl Service {
         {
             return Err(ApiError::bad_request("emoji must be one emoji"));
         }
-        let m = self.own_message(who, id).await?;
+        self.own_message(who, id).await?;
+        self.limit(who, Limit::Change).await?;
         store::messages::set_reaction(&self.pool, id, who.user_id, emoji, on).await?;
-        self.announce(m.conversation_id, id, |message| {
-            ServerEvent::MessageUpdated { message }
-        })
-        .await
+        self.announce(who, id, false).await
     }
 
     /// Everything after `after`, in id order, in pages; the caller streams each page.
     pub async fn resume_page(
         &self,
         who: &Identity,
-        conv: Id,
-        after: Id,
+        conv: ConversationId,
+        after: MessageId,
     ) -> ApiResult<Vec<Message>> {
         self.history(who, conv, Page::After(after), Some(MAX_PAGE))
             .await
+    }
+}
+
+/// A community message as one customer sees it: who reacted is private, except the customer's
+/// own reactions; the counts stay.
+pub(crate) fn own_reactions_only(m: &mut Message, who: &Identity) {
+    for r in &mut m.reactions {
+        r.user_ids.retain(|u| *u == who.user_id);
     }
 }

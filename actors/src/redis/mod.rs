@@ -1,4 +1,6 @@
-//! The bridge: carries events between the nodes of a cluster over Redis pub/sub.
+//! The Redis side of the cluster: the bridge that carries events between nodes over pub/sub
+//! (the core's `Relay` port), cluster-wide presence (`ClusterPresence`) and the shared rate
+//! limit (`RateLimiter`). This is the only module that knows Redis.
 //!
 //! Each envelope the hub publishes goes out once (not once per recipient) on its business's
 //! channel `P:biz:<id>`; a node subscribes only to the channels its local sessions need (the
@@ -16,27 +18,33 @@
 //! - `link`: the command connection, reconnected with backoff.
 //! - `subscriber`: the pub/sub connection: subscriptions and incoming frames.
 //! - `cluster`: cluster-wide presence keys and their Lua scripts.
+//! - `limiter`: the cluster-wide sliding-window rate limit.
 //! - `wire`: the frame format.
 
-pub mod cluster;
-pub mod link;
+mod cluster;
+mod limiter;
+mod link;
 mod subscriber;
-pub mod wire;
+mod wire;
 
-/// The Redis client, for the node's Redis-backed rate limiter (it shares the bridge's link).
-pub use redis;
+pub use limiter::RedisLimiter;
 
-use crate::hub::{Envelope, Hub, Relay, Topic};
-use crate::presence::PresenceView;
-use cluster::ClusterPresence;
+use crate::conversation::Conversations;
+use crate::hub::Hub;
+use crate::ports::{Membership, PresenceNote, Relay};
+use crate::presence::PresenceMsg;
+use crate::protocol::BusinessId;
+use crate::routing::{Envelope, Topic};
+use cluster::RedisPresence;
 use link::Link;
+use ractor::ActorRef;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
-use wire::{Body, PresenceNote};
+use wire::Body;
 
 /// Frames waiting for the publisher. Full (Redis slower than the node): frames are dropped and
 /// counted; receivers recover messages through `resume`.
@@ -59,23 +67,22 @@ pub struct BridgeConfig {
 pub struct BridgeError(String);
 
 pub struct Bridge {
-    pub node_id: String,
+    node_id: String,
     prefix: String,
-    pub link: Arc<Link>,
-    pub presence: ClusterPresence,
+    link: Arc<Link>,
+    presence: Arc<RedisPresence>,
     outbox: mpsc::Sender<(String, Vec<u8>)>,
     /// Business channels local sessions need; the subscriber converges on this set.
-    wanted: Mutex<HashSet<i64>>,
+    wanted: Mutex<HashSet<BusinessId>>,
     wanted_changed: Notify,
     /// Whether the pub/sub connection is subscribed (half of `/ready`'s Redis answer).
     subscribed: AtomicBool,
-    /// Counts (re)subscriptions, so presence reloads the cluster's view after an outage.
-    sub_generation: AtomicU64,
-    /// Wakes presence at once after a (re)subscription rather than at its next tick.
-    pub(crate) resubscribed: Notify,
     /// Weak: the hub holds the bridge as its relay.
     hub: Weak<Hub>,
-    view: Arc<PresenceView>,
+    /// Local conversation actors follow other nodes' events for their counts.
+    conversations: Arc<Conversations>,
+    /// Where other nodes' presence transitions and memberships go (set once presence runs).
+    presence_actor: OnceLock<ActorRef<PresenceMsg>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -85,24 +92,29 @@ impl Bridge {
     pub fn start(
         config: BridgeConfig,
         hub: &Arc<Hub>,
-        view: Arc<PresenceView>,
+        conversations: Arc<Conversations>,
     ) -> Result<Arc<Bridge>, BridgeError> {
         let client =
             redis::Client::open(config.url.as_str()).map_err(|e| BridgeError(e.to_string()))?;
         let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let link = Arc::new(Link::new(client));
         let bridge = Arc::new(Bridge {
             node_id: config.node_id.clone(),
             prefix: config.prefix.clone(),
-            link: Arc::new(Link::new(client)),
-            presence: ClusterPresence::new(&config.prefix, &config.node_id, config.presence_ttl),
+            presence: Arc::new(RedisPresence::new(
+                link.clone(),
+                &config.prefix,
+                &config.node_id,
+                config.presence_ttl,
+            )),
+            link,
             outbox: tx,
             wanted: Mutex::new(HashSet::new()),
             wanted_changed: Notify::new(),
             subscribed: AtomicBool::new(false),
-            sub_generation: AtomicU64::new(0),
-            resubscribed: Notify::new(),
             hub: Arc::downgrade(hub),
-            view,
+            conversations,
+            presence_actor: OnceLock::new(),
             tasks: Mutex::new(Vec::new()),
         });
         let link = bridge.link.clone();
@@ -114,6 +126,21 @@ impl Bridge {
         *bridge.tasks.lock().unwrap_or_else(|e| e.into_inner()) = tasks;
         hub.set_relay(bridge.clone());
         Ok(bridge)
+    }
+
+    /// Cluster-wide presence on this bridge's Redis.
+    pub fn presence(&self) -> Arc<dyn crate::ports::ClusterPresence> {
+        self.presence.clone()
+    }
+
+    /// The cluster-wide rate limit on this bridge's Redis.
+    pub fn limiter(&self, limits: crate::service::Limits) -> RedisLimiter {
+        RedisLimiter::new(self.link.clone(), &self.prefix, limits)
+    }
+
+    /// Hands other nodes' presence news to the presence actor from now on.
+    pub fn attach_presence(&self, actor: ActorRef<PresenceMsg>) {
+        let _ = self.presence_actor.set(actor);
     }
 
     /// Stops the bridge's tasks (node shutdown).
@@ -143,23 +170,13 @@ impl Bridge {
         self.link.is_up() && self.subscribed.load(Ordering::Relaxed)
     }
 
-    /// Changes after each (re)subscription.
-    pub fn generation(&self) -> u64 {
-        self.sub_generation.load(Ordering::Relaxed)
-    }
-
-    fn business_channel(&self, business: i64) -> String {
+    fn business_channel(&self, business: BusinessId) -> String {
         format!("{}:biz:{business}", self.prefix)
     }
 
     /// The channel every node listens to: presence transitions and users' topic changes.
     fn cluster_channel(&self) -> String {
         format!("{}:cluster", self.prefix)
-    }
-
-    /// Announces a cluster-wide presence transition to the other nodes.
-    pub fn publish_presence(&self, note: PresenceNote) {
-        self.enqueue(self.cluster_channel(), Body::Presence(note));
     }
 
     fn enqueue(&self, channel: String, body: Body) {
@@ -214,18 +231,26 @@ impl Bridge {
         let Some(hub) = self.hub.upgrade() else {
             return;
         };
+        let presence = self.presence_actor.get();
         match frame.body {
             Body::Event(env) if channel == self.business_channel(env.business) => {
                 hub.deliver_local(&env);
+                self.conversations.observe(&env.payload);
             }
             Body::Presence(note) if channel == self.cluster_channel() => {
-                self.view.apply_remote(&note);
-                for env in crate::presence::envelopes(&note.key, note.status, note.last_seen_at) {
-                    hub.deliver_local(&env);
+                if let Some(p) = presence {
+                    let _ = p.cast(PresenceMsg::Remote(note));
                 }
             }
-            Body::UserTopic { user_id, topic, on } if channel == self.cluster_channel() => {
-                hub.apply_user_topic(user_id, topic, on);
+            Body::Membership(change) if channel == self.cluster_channel() => {
+                hub.apply_membership(change);
+                if let (Topic::Watch(business), true, Some(p)) = (change.topic, change.on, presence) {
+                    let _ = p.cast(PresenceMsg::Watched {
+                        user: change.user,
+                        business,
+                        local: false,
+                    });
+                }
             }
             _ => {
                 metrics::counter!("chat_bridge_rejected_total", "reason" => "wrong_channel")
@@ -237,16 +262,13 @@ impl Bridge {
 
 impl Relay for Bridge {
     fn relay(&self, envelope: &Envelope) {
-        if envelope.business == 0 {
-            return;
-        }
         self.enqueue(
             self.business_channel(envelope.business),
             Body::Event(envelope.clone()),
         );
     }
 
-    fn watch(&self, business: i64) {
+    fn watch(&self, business: BusinessId) {
         let n = {
             let mut w = self.wanted.lock().unwrap_or_else(|e| e.into_inner());
             w.insert(business);
@@ -256,18 +278,7 @@ impl Relay for Bridge {
         self.wanted_changed.notify_one();
     }
 
-    fn user_topic(&self, user: i64, topic: Topic, on: bool) {
-        self.enqueue(
-            self.cluster_channel(),
-            Body::UserTopic {
-                user_id: user,
-                topic,
-                on,
-            },
-        );
-    }
-
-    fn unwatch(&self, business: i64) {
+    fn unwatch(&self, business: BusinessId) {
         let n = {
             let mut w = self.wanted.lock().unwrap_or_else(|e| e.into_inner());
             w.remove(&business);
@@ -275,6 +286,14 @@ impl Relay for Bridge {
         };
         metrics::gauge!("chat_bridge_wanted_channels").set(n as f64);
         self.wanted_changed.notify_one();
+    }
+
+    fn membership(&self, change: Membership) {
+        self.enqueue(self.cluster_channel(), Body::Membership(change));
+    }
+
+    fn presence(&self, note: PresenceNote) {
+        self.enqueue(self.cluster_channel(), Body::Presence(note));
     }
 }
 

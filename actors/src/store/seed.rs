@@ -2,27 +2,22 @@
 //! and one conversation with a few messages. `--businesses N` also makes sure businesses 1..N
 //! exist (the bench gives each customer/agent pair a business of its own).
 
-use servihub_actors::protocol::Id;
-use servihub_actors::store::{self, PgPool, StoreResult};
+use super::{conversations, users, PgPool, StoreResult};
+use crate::protocol::{BusinessId, Role, UserId};
 
 pub async fn seed(pool: &PgPool, businesses: i64) -> StoreResult<()> {
-    store::users::upsert_business(pool, Id(1), "Northwind Bikes").await?;
-    store::users::upsert_business(pool, Id(2), "Harbor Bakery").await?;
+    users::upsert_business(pool, BusinessId(1), "Northwind Bikes").await?;
+    users::upsert_business(pool, BusinessId(2), "Harbor Bakery").await?;
     for b in 3..=businesses {
-        store::users::upsert_business(pool, Id(b), &format!("Business {b}")).await?;
+        users::upsert_business(pool, BusinessId(b), &format!("Business {b}")).await?;
     }
-    store::users::upsert(pool, Id(1001), Some("Casey")).await?;
-    store::users::upsert(pool, Id(2001), Some("Alice")).await?;
+    users::upsert(pool, UserId(1001), Some("Casey")).await?;
+    users::upsert(pool, UserId(2001), Some("Alice")).await?;
     let (conv, created) =
-        store::conversations::load_or_create_direct(pool, Id(1), Id(1001)).await?;
+        conversations::load_or_create_direct(pool, BusinessId(1), UserId(1001)).await?;
     if created {
-        store::conversations::ensure_participant(
-            pool,
-            conv,
-            Id(2001),
-            servihub_actors::protocol::Role::Agent,
-        )
-        .await?;
+        conversations::add_customer(pool, BusinessId(1), UserId(1001)).await?;
+        conversations::ensure_participant(pool, conv, UserId(2001), Role::Agent).await?;
         let lines: [(i64, &str, &str); 3] = [
             (
                 1001,
@@ -41,7 +36,7 @@ pub async fn seed(pool: &PgPool, businesses: i64) -> StoreResult<()> {
                 "INSERT INTO messages (conversation_id, sender_id, sender_role, body, client_id)
                  VALUES ($1, $2, $3::participant_role, $4, $5) ON CONFLICT DO NOTHING",
             )
-            .bind(conv.0)
+            .bind(conv)
             .bind(sender)
             .bind(role)
             .bind(body)
@@ -50,7 +45,7 @@ pub async fn seed(pool: &PgPool, businesses: i64) -> StoreResult<()> {
             .await?;
         }
         sqlx::query("UPDATE conversations SET last_message_at = now() WHERE id = $1")
-            .bind(conv.0)
+            .bind(conv)
             .execute(pool)
             .await?;
     }

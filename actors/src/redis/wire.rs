@@ -1,14 +1,12 @@
 //! What travels between nodes on Redis: one MessagePack frame per event, with named fields so a
 //! node of the next version can still read it, and the origin node so a node drops its own echo.
 
-use crate::hub::{Envelope, Topic};
-use crate::presence::PresenceKey;
-use crate::protocol::PresenceStatus;
-use chrono::{DateTime, Utc};
+use crate::ports::{Membership, PresenceNote};
+use crate::routing::Envelope;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on an incompatible change; a frame of another version is counted and ignored.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Frame {
@@ -24,19 +22,8 @@ pub enum Body {
     Event(Envelope),
     /// A cluster-wide presence transition (first session anywhere, or last one gone).
     Presence(PresenceNote),
-    /// A user's sessions gained or lost a topic on another node (`Hub::set_user_topic`).
-    UserTopic {
-        user_id: i64,
-        topic: Topic,
-        on: bool,
-    },
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PresenceNote {
-    pub key: PresenceKey,
-    pub status: PresenceStatus,
-    pub last_seen_at: Option<DateTime<Utc>>,
+    /// A user's sessions gained or lost a topic on another node.
+    Membership(Membership),
 }
 
 /// Why an incoming payload was not delivered (the label of `chat_bridge_rejected_total`).
@@ -74,32 +61,39 @@ pub fn decode(bytes: &[u8]) -> Result<Frame, Reject> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Id, ServerEvent};
+    use crate::protocol::{BusinessId, ConversationId, PresenceStatus, ServerEvent, UserId};
+    use crate::routing::{Payload, PresenceKey, Topic};
     use std::sync::Arc;
 
     #[test]
     fn an_envelope_survives_the_trip() {
         let env = Envelope {
-            business: 7,
-            topics: vec![Topic::User(3), Topic::Staff(7)],
+            business: BusinessId(7),
+            topics: vec![Topic::User(UserId(3)), Topic::Staff(BusinessId(7))],
             except_session: Some(("a".into(), 9)),
-            except_user: Some(3),
-            event: Arc::new(ServerEvent::Typing {
-                conversation_id: Id(5),
-                user_id: Id(3),
+            except_user: Some(UserId(3)),
+            payload: Payload::Event(Arc::new(ServerEvent::Typing {
+                conversation_id: ConversationId(5),
+                user_id: UserId(3),
                 name: Some("Bo".into()),
                 is_typing: true,
-            }),
+            })),
         };
         let bytes = encode("node-a", Body::Event(env)).unwrap();
         let f = decode(&bytes).unwrap();
         assert_eq!(f.origin, "node-a");
         match f.body {
             Body::Event(e) => {
-                assert_eq!(e.topics, vec![Topic::User(3), Topic::Staff(7)]);
+                assert_eq!(
+                    e.topics,
+                    vec![Topic::User(UserId(3)), Topic::Staff(BusinessId(7))]
+                );
                 assert_eq!(e.except_session, Some(("a".into(), 9)));
+                let Payload::Event(ev) = e.payload else {
+                    panic!("a shared event")
+                };
                 assert!(matches!(
-                    *e.event,
+                    *ev,
                     ServerEvent::Typing {
                         is_typing: true,
                         ..
@@ -119,9 +113,9 @@ mod tests {
             origin: "x".into(),
             body: Body::Presence(PresenceNote {
                 key: PresenceKey {
-                    user_id: 1,
+                    user_id: UserId(1),
                     staff_of: None,
-                    watches: vec![2],
+                    watches: vec![BusinessId(2)],
                 },
                 status: PresenceStatus::Online,
                 last_seen_at: None,

@@ -1,10 +1,10 @@
 //! The service's error: a protocol error code plus a message safe to show. Store and actor
 //! failures become `internal` with the detail logged, never shown.
 
-use servihub_actors::conversation::ConversationError;
-use servihub_actors::persistence::PersistError;
-use servihub_actors::protocol::{ErrorBody, ErrorCode};
-use servihub_actors::store::StoreError;
+use crate::conversation::ConversationError;
+use crate::persistence::PersistError;
+use crate::protocol::{ErrorBody, ErrorCode};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -73,6 +73,9 @@ impl From<ConversationError> for ApiError {
     fn from(e: ConversationError) -> Self {
         match e {
             ConversationError::NotFound => ApiError::not_found("conversation not found"),
+            ConversationError::NoSuchMessage => {
+                ApiError::not_found("message not found in this conversation")
+            }
             ConversationError::Store(s) => s.into(),
             ConversationError::Unavailable => {
                 ApiError::new(ErrorCode::Overloaded, "conversation busy; retry")

@@ -1,9 +1,9 @@
 use super::Service;
-use crate::auth::Identity;
 use crate::error::{ApiError, ApiResult};
-use servihub_actors::protocol::{Attachment, Id};
-use servihub_actors::store::attachments::NewAttachment;
-use servihub_actors::store::{self};
+use crate::identity::Identity;
+use crate::protocol::{Attachment, AttachmentId, ConversationId};
+use crate::store::attachments::NewAttachment;
+use crate::store::{self};
 
 /// The largest upload, enforced by the HTTP edge while the body streams in.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -26,14 +26,25 @@ pub struct Download {
 }
 
 impl Service {
-    pub async fn upload(&self, who: &Identity, conv: Id, bytes: &[u8]) -> ApiResult<Attachment> {
+    /// Whether `who` may upload into a conversation, asked before the body is read so that a
+    /// stranger's 10 MiB is refused without being received.
+    pub async fn may_upload(&self, who: &Identity, conv: ConversationId) -> ApiResult<()> {
+        self.writable(who, conv).await.map(|_| ())
+    }
+
+    pub async fn upload(
+        &self,
+        who: &Identity,
+        conv: ConversationId,
+        bytes: &[u8],
+    ) -> ApiResult<Attachment> {
         self.writable(who, conv).await?;
         if bytes.is_empty() {
             return Err(ApiError::bad_request("empty upload"));
         }
         if bytes.len() > MAX_UPLOAD_BYTES {
             return Err(ApiError::new(
-                servihub_actors::protocol::ErrorCode::PayloadTooLarge,
+                crate::protocol::ErrorCode::PayloadTooLarge,
                 "upload over 10 MiB",
             ));
         }
@@ -62,14 +73,14 @@ impl Service {
         Ok(row.to_wire())
     }
 
-    pub async fn download(&self, who: &Identity, id: Id) -> ApiResult<Download> {
+    pub async fn download(&self, who: &Identity, id: AttachmentId) -> ApiResult<Download> {
         let row = store::attachments::get(&self.pool, id)
             .await?
             .ok_or_else(|| ApiError::not_found("attachment not found"))?;
         let conv = row
             .conversation_id
             .ok_or_else(|| ApiError::not_found("attachment not found"))?;
-        self.readable(who, Id(conv)).await?;
+        self.readable(who, ConversationId(conv)).await?;
         let data = store::attachments::data(&self.pool, id)
             .await?
             .ok_or_else(|| ApiError::not_found("attachment not found"))?;

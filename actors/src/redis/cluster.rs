@@ -9,9 +9,14 @@
 //! `PresenceKey` (what a node needs to route a user's presence, and to load the cluster's view).
 
 use super::link::{is_connection_error, Link};
-use crate::presence::PresenceKey;
+use crate::ports::{ClusterPresence, PortFuture, Unavailable};
+use crate::protocol::UserId;
+use crate::routing::PresenceKey;
 use redis::{AsyncCommands, RedisResult, Script};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 /// A node's first session of a user: returns 1 when the user was offline everywhere before.
 const UP: &str = r"
@@ -29,6 +34,13 @@ redis.call('SREM', KEYS[2], ARGV[2])
 if redis.call('HLEN', KEYS[1]) == 0 then
   redis.call('HDEL', KEYS[3], ARGV[2])
   return 1
+end
+return 0";
+
+/// Replaces an online user's routing key (a membership changed); does nothing once offline.
+const UPDATE: &str = r"
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 end
 return 0";
 
@@ -51,33 +63,53 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[3], ARGV[1])
 return gone";
 
-pub struct ClusterPresence {
+pub struct RedisPresence {
+    link: Arc<Link>,
     prefix: String,
     node_id: String,
-    pub ttl: Duration,
+    ttl: Duration,
     up: Script,
     down: Script,
+    update: Script,
     reap: Script,
+    /// Counts (re)subscriptions, so presence reloads the cluster's view after an outage.
+    generation: AtomicU64,
+    /// Wakes presence at once after a (re)subscription rather than at its next tick.
+    resubscribed: Notify,
 }
 
 /// Presence calls fail fast with this when Redis is away; the caller announces locally instead.
-pub fn away() -> redis::RedisError {
+fn away() -> redis::RedisError {
     redis::RedisError::from((redis::ErrorKind::Io, "redis is away"))
 }
 
-impl ClusterPresence {
-    pub fn new(prefix: &str, node_id: &str, ttl: Duration) -> Self {
-        ClusterPresence {
+fn port<T>(r: RedisResult<T>) -> Result<T, Unavailable> {
+    r.map_err(|e| Unavailable(e.to_string()))
+}
+
+impl RedisPresence {
+    pub fn new(link: Arc<Link>, prefix: &str, node_id: &str, ttl: Duration) -> Self {
+        RedisPresence {
+            link,
             prefix: prefix.to_string(),
             node_id: node_id.to_string(),
             ttl,
             up: Script::new(UP),
             down: Script::new(DOWN),
+            update: Script::new(UPDATE),
             reap: Script::new(REAP),
+            generation: AtomicU64::new(0),
+            resubscribed: Notify::new(),
         }
     }
 
-    fn user_key(&self, user: i64) -> String {
+    /// The subscription is (again) in place: presence must resync.
+    pub(super) fn resubscribed(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.resubscribed.notify_one();
+    }
+
+    fn user_key(&self, user: UserId) -> String {
         format!("{}:pres:{user}", self.prefix)
     }
     fn node_users(&self, node: &str) -> String {
@@ -94,7 +126,8 @@ impl ClusterPresence {
     }
 
     /// This node's first session of `key.user_id`; true when the user came online cluster-wide.
-    pub async fn up(&self, link: &Link, key: &PresenceKey) -> RedisResult<bool> {
+    async fn up_redis(&self, key: &PresenceKey) -> RedisResult<bool> {
+        let link = &*self.link;
         let blob = rmp_serde::to_vec_named(key).map_err(|e| {
             redis::RedisError::from((redis::ErrorKind::Client, "encode", e.to_string()))
         })?;
@@ -106,7 +139,7 @@ impl ClusterPresence {
                 .key(self.node_users(&self.node_id))
                 .key(self.online())
                 .arg(&self.node_id)
-                .arg(key.user_id)
+                .arg(key.user_id.0)
                 .arg(blob)
                 .invoke_async(&mut c)
                 .await,
@@ -115,7 +148,8 @@ impl ClusterPresence {
     }
 
     /// This node's last session of `user` closed; true when the user is offline cluster-wide.
-    pub async fn down(&self, link: &Link, user: i64) -> RedisResult<bool> {
+    async fn down_redis(&self, user: UserId) -> RedisResult<bool> {
+        let link = &*self.link;
         let mut c = link.get().ok_or_else(away)?;
         let n: i64 = checked(
             link,
@@ -124,7 +158,7 @@ impl ClusterPresence {
                 .key(self.node_users(&self.node_id))
                 .key(self.online())
                 .arg(&self.node_id)
-                .arg(user)
+                .arg(user.0)
                 .invoke_async(&mut c)
                 .await,
         )?;
@@ -132,13 +166,15 @@ impl ClusterPresence {
     }
 
     /// Users Redis lists on this node (to drop those who left while Redis was away).
-    pub async fn listed_here(&self, link: &Link) -> RedisResult<Vec<i64>> {
+    async fn listed_here_redis(&self) -> RedisResult<Vec<i64>> {
+        let link = &*self.link;
         let mut c = link.get().ok_or_else(away)?;
         checked(link, c.smembers(self.node_users(&self.node_id)).await)
     }
 
     /// Refreshes this node's `alive` key.
-    pub async fn heartbeat(&self, link: &Link) -> RedisResult<()> {
+    async fn heartbeat_redis(&self) -> RedisResult<()> {
+        let link = &*self.link;
         let ttl_ms = self.ttl.as_millis() as u64;
         let mut c = link.get().ok_or_else(away)?;
         checked(
@@ -159,12 +195,8 @@ impl ClusterPresence {
 
     /// Removes `node` from the cluster (unless it is alive and `force` is false); returns the users
     /// it left offline everywhere.
-    pub async fn reap(
-        &self,
-        link: &Link,
-        node: &str,
-        force: bool,
-    ) -> RedisResult<Vec<PresenceKey>> {
+    async fn reap(&self, node: &str, force: bool) -> RedisResult<Vec<PresenceKey>> {
+        let link = &*self.link;
         let mut c = link.get().ok_or_else(away)?;
         let blobs: Vec<Vec<u8>> = checked(
             link,
@@ -186,12 +218,13 @@ impl ClusterPresence {
     }
 
     /// Sweeps every node whose heartbeat expired; returns the users that went offline.
-    pub async fn reap_dead(&self, link: &Link) -> RedisResult<Vec<PresenceKey>> {
+    async fn reap_dead_redis(&self) -> RedisResult<Vec<PresenceKey>> {
+        let link = &*self.link;
         let mut c = link.get().ok_or_else(away)?;
         let nodes: Vec<String> = checked(link, c.smembers(self.nodes()).await)?;
         let mut gone = Vec::new();
         for node in nodes.iter().filter(|n| **n != self.node_id) {
-            let reaped = self.reap(link, node, false).await?;
+            let reaped = self.reap(node, false).await?;
             if !reaped.is_empty() {
                 tracing::info!(node = %node, users = reaped.len(), "node heartbeat expired: its users are offline");
                 metrics::counter!("chat_presence_reaped_total").increment(reaped.len() as u64);
@@ -202,10 +235,76 @@ impl ClusterPresence {
     }
 
     /// Every user online anywhere in the cluster.
-    pub async fn online_all(&self, link: &Link) -> RedisResult<Vec<PresenceKey>> {
+    async fn online_all_redis(&self) -> RedisResult<Vec<PresenceKey>> {
+        let link = &*self.link;
         let mut c = link.get().ok_or_else(away)?;
         let all: Vec<(i64, Vec<u8>)> = checked(link, c.hgetall(self.online()).await)?;
         Ok(all.iter().filter_map(|(_, b)| decode_key(b)).collect())
+    }
+
+    async fn update_redis(&self, key: &PresenceKey) -> RedisResult<()> {
+        let link = &*self.link;
+        let blob = rmp_serde::to_vec_named(key).map_err(|e| {
+            redis::RedisError::from((redis::ErrorKind::Client, "encode", e.to_string()))
+        })?;
+        let mut c = link.get().ok_or_else(away)?;
+        checked(
+            link,
+            self.update
+                .key(self.online())
+                .arg(key.user_id.0)
+                .arg(blob)
+                .invoke_async::<()>(&mut c)
+                .await,
+        )
+    }
+}
+
+impl ClusterPresence for RedisPresence {
+    fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    fn reconnected(&self) -> PortFuture<'_, ()> {
+        Box::pin(self.resubscribed.notified())
+    }
+
+    fn up<'a>(&'a self, key: &'a PresenceKey) -> PortFuture<'a, Result<bool, Unavailable>> {
+        Box::pin(async move { port(self.up_redis(key).await) })
+    }
+
+    fn down(&self, user: UserId) -> PortFuture<'_, Result<bool, Unavailable>> {
+        Box::pin(async move { port(self.down_redis(user).await) })
+    }
+
+    fn update<'a>(&'a self, key: &'a PresenceKey) -> PortFuture<'a, Result<(), Unavailable>> {
+        Box::pin(async move { port(self.update_redis(key).await) })
+    }
+
+    fn listed_here(&self) -> PortFuture<'_, Result<Vec<UserId>, Unavailable>> {
+        Box::pin(async move {
+            port(self.listed_here_redis().await).map(|v| v.into_iter().map(UserId).collect())
+        })
+    }
+
+    fn heartbeat(&self) -> PortFuture<'_, Result<(), Unavailable>> {
+        Box::pin(async move { port(self.heartbeat_redis().await) })
+    }
+
+    fn leave(&self) -> PortFuture<'_, Result<Vec<PresenceKey>, Unavailable>> {
+        Box::pin(async move { port(self.reap(&self.node_id, true).await) })
+    }
+
+    fn reap_dead(&self) -> PortFuture<'_, Result<Vec<PresenceKey>, Unavailable>> {
+        Box::pin(async move { port(self.reap_dead_redis().await) })
+    }
+
+    fn online_all(&self) -> PortFuture<'_, Result<Vec<PresenceKey>, Unavailable>> {
+        Box::pin(async move { port(self.online_all_redis().await) })
     }
 }
 
@@ -233,7 +332,7 @@ fn decode_key(blob: &[u8]) -> Option<PresenceKey> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+    use crate::protocol::BusinessId;
 
     /// A link to the local Redis (the test machine's), connected.
     async fn link() -> Arc<Link> {
@@ -252,9 +351,9 @@ mod tests {
 
     fn key(user: i64) -> PresenceKey {
         PresenceKey {
-            user_id: user,
+            user_id: UserId(user),
             staff_of: None,
-            watches: vec![1],
+            watches: vec![BusinessId(1)],
         }
     }
 
@@ -264,39 +363,42 @@ mod tests {
         let prefix = format!("shcu{}", rand::random::<u32>());
         let ttl = Duration::from_secs(20);
         let (a, b) = (
-            ClusterPresence::new(&prefix, "a", ttl),
-            ClusterPresence::new(&prefix, "b", ttl),
+            RedisPresence::new(link.clone(), &prefix, "a", ttl),
+            RedisPresence::new(link.clone(), &prefix, "b", ttl),
         );
-        assert!(a.up(&link, &key(7)).await.unwrap(), "first node: online");
-        assert!(!b.up(&link, &key(7)).await.unwrap(), "second node: no news");
-        assert!(!a.down(&link, 7).await.unwrap(), "still on b");
-        assert!(b.down(&link, 7).await.unwrap(), "gone everywhere");
-        assert!(a.online_all(&link).await.unwrap().is_empty());
+        assert!(a.up(&key(7)).await.unwrap(), "first node: online");
+        assert!(!b.up(&key(7)).await.unwrap(), "second node: no news");
+        let mut wider = key(7);
+        wider.watches.push(BusinessId(2));
+        a.update(&wider).await.unwrap();
+        assert_eq!(a.online_all().await.unwrap(), vec![wider], "the key follows memberships");
+        assert!(!a.down(UserId(7)).await.unwrap(), "still on b");
+        assert!(b.down(UserId(7)).await.unwrap(), "gone everywhere");
+        assert!(a.online_all().await.unwrap().is_empty());
+        a.update(&key(7)).await.unwrap();
+        assert!(a.online_all().await.unwrap().is_empty(), "no update revives a user");
 
         // Node b dies holding user 8 (also on a) and user 9 (only on b): a sweep of a finds b's
         // heartbeat gone and takes 9 offline, not 8.
-        a.heartbeat(&link).await.unwrap();
-        b.heartbeat(&link).await.unwrap();
-        a.up(&link, &key(8)).await.unwrap();
-        b.up(&link, &key(8)).await.unwrap();
-        b.up(&link, &key(9)).await.unwrap();
-        assert!(a.reap_dead(&link).await.unwrap().is_empty(), "b is alive");
+        a.heartbeat().await.unwrap();
+        b.heartbeat().await.unwrap();
+        a.up(&key(8)).await.unwrap();
+        b.up(&key(8)).await.unwrap();
+        b.up(&key(9)).await.unwrap();
+        assert!(a.reap_dead().await.unwrap().is_empty(), "b is alive");
         let mut c = link.get().unwrap();
         let _: () = c.del(b.alive("b")).await.unwrap();
-        let gone = a.reap_dead(&link).await.unwrap();
+        let gone = a.reap_dead().await.unwrap();
         assert_eq!(gone, vec![key(9)]);
-        assert!(
-            a.reap_dead(&link).await.unwrap().is_empty(),
-            "announced once"
-        );
-        let online: Vec<i64> = a
-            .online_all(&link)
+        assert!(a.reap_dead().await.unwrap().is_empty(), "announced once");
+        let online: Vec<UserId> = a
+            .online_all()
             .await
             .unwrap()
             .iter()
             .map(|k| k.user_id)
             .collect();
-        assert_eq!(online, vec![8]);
-        assert_eq!(a.reap(&link, "a", true).await.unwrap(), vec![key(8)]);
+        assert_eq!(online, vec![UserId(8)]);
+        assert_eq!(a.leave().await.unwrap(), vec![key(8)]);
     }
 }

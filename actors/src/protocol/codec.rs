@@ -1,7 +1,9 @@
 //! Frame encodings: `servihub.v1.json` (text frames) and `servihub.v1.msgpack` (binary frames
-//! with named fields, so both carry the same objects).
+//! with named fields, so both carry the same objects). Events are encoded by the hub, once per
+//! codec for however many sessions receive them, and the bytes are shared.
 
-use servihub_actors::protocol::{ClientFrame, ServerEvent};
+use super::{ClientFrame, ServerEvent};
+use bytes::Bytes;
 
 pub const JSON_PROTOCOL: &str = "servihub.v1.json";
 pub const MSGPACK_PROTOCOL: &str = "servihub.v1.msgpack";
@@ -64,23 +66,14 @@ impl Codec {
     }
 }
 
-/// An encoded event: text for JSON, bytes for MessagePack.
-pub enum Encoded {
-    Text(String),
-    Binary(Vec<u8>),
-}
-
-pub fn encode(codec: Codec, event: &ServerEvent) -> Option<Encoded> {
+/// Encodes an event for one codec: UTF-8 JSON text, or MessagePack with named fields.
+pub fn encode(codec: Codec, event: &ServerEvent) -> Option<Bytes> {
     let r = match codec {
-        Codec::Json => serde_json::to_string(event)
-            .map(Encoded::Text)
-            .map_err(|e| e.to_string()),
-        Codec::MsgPack => rmp_serde::to_vec_named(event)
-            .map(Encoded::Binary)
-            .map_err(|e| e.to_string()),
+        Codec::Json => serde_json::to_vec(event).map_err(|e| e.to_string()),
+        Codec::MsgPack => rmp_serde::to_vec_named(event).map_err(|e| e.to_string()),
     };
     match r {
-        Ok(e) => Some(e),
+        Ok(b) => Some(Bytes::from(b)),
         Err(e) => {
             tracing::error!(error = %e, event = event.name(), "event did not encode");
             None

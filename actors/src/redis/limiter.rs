@@ -3,13 +3,14 @@
 //! and counted atomically in a Lua script that reads Redis's clock (nodes' clocks may disagree).
 //! While Redis is away the node falls back to its own in-process window, with a log line.
 
-use super::limiter::{LimitFuture, LocalLimiter, RateLimiter};
-use servihub_actors::bridge::cluster::checked;
-use servihub_actors::bridge::link::Link;
-use servihub_actors::bridge::redis::Script;
+use super::cluster::checked;
+use super::link::Link;
+use crate::ports::{Limit, PortFuture, RateLimiter};
+use crate::protocol::UserId;
+use crate::service::{Limits, LocalLimiter};
+use redis::Script;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Returns 0 when the send is counted, else the milliseconds until the oldest send leaves the
 /// window. KEYS[1]: the user's window. ARGV: window ms, limit, a unique member (two sends
@@ -32,8 +33,7 @@ return 0";
 pub struct RedisLimiter {
     link: Arc<Link>,
     prefix: String,
-    limit: u32,
-    window: Duration,
+    limits: Limits,
     script: Script,
     /// Used while Redis is away, so a Redis outage never lifts the limit entirely.
     fallback: LocalLimiter,
@@ -42,27 +42,32 @@ pub struct RedisLimiter {
 }
 
 impl RedisLimiter {
-    pub fn new(link: Arc<Link>, prefix: &str, limit: u32, window: Duration) -> Self {
+    pub(super) fn new(link: Arc<Link>, prefix: &str, limits: Limits) -> Self {
         RedisLimiter {
             link,
             prefix: prefix.to_string(),
-            limit,
-            window,
+            limits,
             script: Script::new(SLIDING_WINDOW),
-            fallback: LocalLimiter::new(limit, window),
+            fallback: LocalLimiter::new(limits),
             degraded: AtomicBool::new(false),
         }
     }
 
-    async fn check_redis(&self, user: i64) -> Result<Result<(), u64>, ()> {
+    async fn check_redis(&self, user: UserId, limit: Limit) -> Result<Result<(), u64>, ()> {
         let mut conn = self.link.get().ok_or(())?;
-        let member = uuid::Uuid::new_v4().simple().to_string();
+        let member: u64 = rand::random();
+        let window = self.limits.window(limit);
+        let key = match limit {
+            // The send window keeps the key earlier versions used, so a rolling upgrade counts on.
+            Limit::Send => format!("{}:rl:{user}", self.prefix),
+            other => format!("{}:rl:{}:{user}", self.prefix, other.label()),
+        };
         let wait: Result<u64, _> = checked(
             &self.link,
             self.script
-                .key(format!("{}:rl:{user}", self.prefix))
-                .arg(self.window.as_millis() as u64)
-                .arg(self.limit)
+                .key(key)
+                .arg(window.per.as_millis() as u64)
+                .arg(window.count)
                 .arg(member)
                 .invoke_async(&mut conn)
                 .await,
@@ -79,9 +84,9 @@ impl RedisLimiter {
 }
 
 impl RateLimiter for RedisLimiter {
-    fn check(&self, user: i64) -> LimitFuture<'_> {
+    fn check(&self, user: UserId, limit: Limit) -> PortFuture<'_, Result<(), u64>> {
         Box::pin(async move {
-            match self.check_redis(user).await {
+            match self.check_redis(user, limit).await {
                 Ok(r) => {
                     if self.degraded.swap(false, Ordering::Relaxed) {
                         tracing::info!("rate limit counted in redis again");
@@ -95,7 +100,7 @@ impl RateLimiter for RedisLimiter {
                         );
                     }
                     metrics::counter!("chat_rate_limit_fallback_total").increment(1);
-                    self.fallback.check_at(user, std::time::Instant::now())
+                    self.fallback.check_at(user, limit, std::time::Instant::now())
                 }
             }
         })
@@ -105,20 +110,21 @@ impl RateLimiter for RedisLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use servihub_actors::bridge::redis;
+    use std::time::Duration;
 
     #[tokio::test]
     async fn counts_in_redis_and_falls_back_when_it_is_away() {
         let client = redis::Client::open("redis://127.0.0.1:6379").unwrap();
         let link = Arc::new(Link::new(client));
-        let prefix = format!("shcu{}", uuid::Uuid::new_v4().simple());
+        let prefix = format!("shcu{}", rand::random::<u64>());
+        let limits = Limits::with_send(20, Duration::from_secs(5));
         // Two nodes' limiters on one Redis share the window.
         let (a, b) = (
-            RedisLimiter::new(link.clone(), &prefix, 20, Duration::from_secs(5)),
-            RedisLimiter::new(link.clone(), &prefix, 20, Duration::from_secs(5)),
+            RedisLimiter::new(link.clone(), &prefix, limits),
+            RedisLimiter::new(link.clone(), &prefix, limits),
         );
         // Not connected yet: the local window applies (and logs once).
-        assert!(a.check(1).await.is_ok());
+        assert!(a.check(UserId(1), Limit::Send).await.is_ok());
         let runner = link.clone();
         tokio::spawn(async move { runner.run().await });
         for _ in 0..100 {
@@ -129,11 +135,15 @@ mod tests {
         }
         for i in 0..20 {
             let l = if i % 2 == 0 { &a } else { &b };
-            assert!(l.check(5).await.is_ok(), "send {i}");
+            assert!(l.check(UserId(5), Limit::Send).await.is_ok(), "send {i}");
         }
-        let wait = a.check(5).await.unwrap_err();
+        let wait = a.check(UserId(5), Limit::Send).await.unwrap_err();
         assert!(wait > 0 && wait <= 5000, "{wait}");
-        assert!(b.check(5).await.is_err());
-        assert!(a.check(6).await.is_ok(), "users are counted apart");
+        assert!(b.check(UserId(5), Limit::Send).await.is_err());
+        assert!(a.check(UserId(6), Limit::Send).await.is_ok(), "users are counted apart");
+        assert!(
+            a.check(UserId(5), Limit::Change).await.is_ok(),
+            "each kind has its own window"
+        );
     }
 }

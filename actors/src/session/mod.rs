@@ -1,0 +1,116 @@
+//! Session actors: one per WebSocket stream, beside the service they call. The edge decodes a
+//! frame and hands it over with one call (`SessionRef::frame`); the actor applies frames one at
+//! a time (so a client's sends keep their order) through the service, and everything it answers
+//! goes to the session's bounded outbound queue, which the edge writes out. A failing session
+//! is logged by its supervisor and its socket closed with 1011; every other session keeps going.
+
+mod frames;
+
+use crate::hub::SessionHandle;
+use crate::identity::Identity;
+use crate::protocol::ClientFrame;
+use crate::service::Service;
+use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
+use std::sync::Arc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Close code 1011: the server hit an unexpected condition.
+pub const CLOSE_INTERNAL: u16 = 1011;
+
+/// Frames a session may have decoded but not yet applied. The reader waits for a permit per
+/// frame and the actor returns it when done, so a client that floods frames is slowed down by
+/// TCP instead of growing the actor's (unbounded) mailbox.
+pub const MAX_PENDING_FRAMES: usize = 32;
+
+pub enum SessionMsg {
+    Frame(ClientFrame, OwnedSemaphorePermit),
+}
+
+struct SessionState {
+    service: Arc<Service>,
+    who: Identity,
+    handle: Arc<SessionHandle>,
+}
+
+struct SessionActor;
+
+impl Actor for SessionActor {
+    type Msg = SessionMsg;
+    type State = SessionState;
+    type Arguments = SessionState;
+
+    async fn pre_start(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        args: SessionState,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        Ok(args)
+    }
+
+    async fn handle(
+        &self,
+        _me: ActorRef<Self::Msg>,
+        msg: SessionMsg,
+        st: &mut SessionState,
+    ) -> Result<(), ActorProcessingErr> {
+        let SessionMsg::Frame(frame, permit) = msg;
+        frames::handle(&st.service, &st.who, &st.handle, frame).await;
+        drop(permit);
+        Ok(())
+    }
+}
+
+/// The session actor, as the edge holds it.
+pub struct SessionRef {
+    actor: ActorRef<SessionMsg>,
+    pending: Arc<Semaphore>,
+}
+
+/// The session actor is gone (the socket should close).
+#[derive(Debug, thiserror::Error)]
+#[error("session closed")]
+pub struct SessionClosed;
+
+impl SessionRef {
+    /// Starts a session actor under `supervisor`. A panic inside it closes only its own socket:
+    /// the handle is closed with 1011 when the actor ends before the transport stopped it.
+    pub async fn start(
+        supervisor: &ActorCell,
+        service: Arc<Service>,
+        who: Identity,
+        handle: Arc<SessionHandle>,
+    ) -> Result<SessionRef, ractor::SpawnErr> {
+        let state = SessionState {
+            service,
+            who,
+            handle: handle.clone(),
+        };
+        let (actor, join) =
+            Actor::spawn_linked(None, SessionActor, state, supervisor.clone()).await?;
+        tokio::spawn(async move {
+            let _ = join.await;
+            handle.close(CLOSE_INTERNAL);
+        });
+        Ok(SessionRef {
+            actor,
+            pending: Arc::new(Semaphore::new(MAX_PENDING_FRAMES)),
+        })
+    }
+
+    /// Hands one decoded frame to the session, waiting while `MAX_PENDING_FRAMES` are pending.
+    pub async fn frame(&self, frame: ClientFrame) -> Result<(), SessionClosed> {
+        let permit = self
+            .pending
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| SessionClosed)?;
+        self.actor
+            .cast(SessionMsg::Frame(frame, permit))
+            .map_err(|_| SessionClosed)
+    }
+
+    pub fn stop(&self) {
+        self.actor.stop(None);
+    }
+}
