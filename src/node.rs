@@ -10,7 +10,9 @@ use servihub_actors::hub::Hub;
 use servihub_actors::notifier::{Notifier, NotifierConfig};
 use servihub_actors::persistence::{Persistence, PersistenceConfig, PersistenceHandle};
 use servihub_actors::ports::{RateLimiter, Relay};
-use servihub_actors::presence::{Presence, PresenceArgs, PresenceCluster, PresenceMsg, PresenceView};
+use servihub_actors::presence::{
+    Presence, PresenceArgs, PresenceCluster, PresenceMsg, PresenceView,
+};
 use servihub_actors::redis::{Bridge, BridgeConfig};
 use servihub_actors::service::{Limits, LocalLimiter, Service, ServiceParts};
 use servihub_actors::store::{db, PgPool};

@@ -3,7 +3,7 @@
 
 mod common;
 
-use servihub_actors::protocol::{Id, Role};
+use servihub_actors::protocol::{BusinessId, Role, UserId};
 use servihub_chat::auth::Authenticator;
 use servihub_chat::config::{JwtConfig, DEMO_JWT_SECRET};
 use std::process::{Command, Output, Stdio};
@@ -124,7 +124,7 @@ fn token_prints_a_verifiable_jwt() {
     let who = verifier(SECRET).verify(&stdout(&o)).expect("a valid token");
     assert_eq!(
         (who.user_id, who.role, who.business_id, who.name.as_deref()),
-        (Id(1001), Role::Customer, None, Some("Casey"))
+        (UserId(1001), Role::Customer, None, Some("Casey"))
     );
     assert!(
         verifier(&"z".repeat(40)).verify(&stdout(&o)).is_err(),
@@ -145,7 +145,10 @@ fn token_prints_a_verifiable_jwt() {
     .env("JWT_SECRET", SECRET));
     assert!(o.status.success(), "{}", stderr(&o));
     let who = verifier(SECRET).verify(&stdout(&o)).unwrap();
-    assert_eq!((who.role, who.business_id), (Role::Agent, Some(Id(1))));
+    assert_eq!(
+        (who.role, who.business_id),
+        (Role::Agent, Some(BusinessId(1)))
+    );
 
     let o = run(&mut cmd(&[
         "token",
@@ -159,7 +162,10 @@ fn token_prints_a_verifiable_jwt() {
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
     let who = verifier(DEMO_JWT_SECRET).verify(&stdout(&o)).unwrap();
-    assert_eq!((who.role, who.business_id), (Role::Owner, Some(Id(2))));
+    assert_eq!(
+        (who.role, who.business_id),
+        (Role::Owner, Some(BusinessId(2)))
+    );
 }
 
 #[test]
@@ -363,7 +369,7 @@ fn demo_mode_needs_no_secret_and_logs_json() {
     let who = verifier(DEMO_JWT_SECRET)
         .verify(v["token"].as_str().unwrap())
         .expect("demo tokens use the demo secret");
-    assert_eq!(who.user_id, Id(1001));
+    assert_eq!(who.user_id, UserId(1001));
 
     // A second node on the same port fails with one line.
     let busy = run(cmd(&["serve"])

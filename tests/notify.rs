@@ -186,7 +186,7 @@ async fn an_online_customer_is_not_notified() {
     next_of(&mut live, "message.new").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_outbox")
-        .fetch_one(&n.node.as_ref().unwrap().service.pool)
+        .fetch_one(n.node.as_ref().unwrap().pool())
         .await
         .unwrap();
     assert_eq!(pending, 0);

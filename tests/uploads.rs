@@ -65,7 +65,7 @@ async fn uploads_are_capped_sniffed_and_private() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
     let count = |n: &TestNode| {
-        let pool = n.node.as_ref().unwrap().service.pool.clone();
+        let pool = n.node.as_ref().unwrap().pool().clone();
         async move {
             sqlx::query_scalar::<_, i64>("SELECT count(*) FROM attachments")
                 .fetch_one(&pool)

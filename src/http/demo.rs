@@ -4,12 +4,12 @@
 use super::request::query_param;
 use super::response::{full, json, Resp};
 use super::AppState;
-use servihub_actors::identity::Identity;
-use servihub_actors::error::{ApiError, ApiResult};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json as j;
+use servihub_actors::error::{ApiError, ApiResult};
+use servihub_actors::identity::Identity;
 use servihub_actors::protocol::{BusinessId, Role, UserId};
 
 /// Seeded identities (see `seed`): the demo customer and agent of business 1.

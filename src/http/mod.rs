@@ -12,12 +12,12 @@ pub mod sse;
 pub mod ws;
 
 use crate::config::Config;
-use servihub_actors::service::Service;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use metrics_exporter_prometheus::PrometheusHandle;
 use ractor::ActorCell;
+use servihub_actors::service::Service;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;

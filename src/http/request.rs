@@ -1,12 +1,12 @@
 //! Reading requests: the token, query parameters, and bodies with a size limit enforced while
 //! the bytes stream in (an oversized body is refused before it is all received).
 
-use servihub_actors::error::{ApiError, ApiResult};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::Request;
 use serde::de::DeserializeOwned;
+use servihub_actors::error::{ApiError, ApiResult};
 use servihub_actors::protocol::{BusinessId, ErrorCode};
 
 /// Bodies of JSON routes are small; uploads have their own limit.

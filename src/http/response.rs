@@ -1,11 +1,11 @@
 //! Response builders shared by every route: JSON bodies, the protocol's error body, CORS.
 
-use servihub_actors::error::ApiError;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use serde::Serialize;
+use servihub_actors::error::ApiError;
 use servihub_actors::protocol::ServerEvent;
 use std::convert::Infallible;
 

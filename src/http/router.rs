@@ -3,10 +3,10 @@
 use super::response::{cors, empty, error, Resp};
 use super::rest::{attachments, community, conversations, id, messages, system};
 use super::{demo, sse, ws, AppState};
-use servihub_actors::error::{ApiError, ApiResult};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ORIGIN};
 use hyper::{Method, Request, StatusCode};
+use servihub_actors::error::{ApiError, ApiResult};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;

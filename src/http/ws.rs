@@ -138,7 +138,8 @@ async fn run(
     let (_live, mut outbound) = (opened.live, opened.outbound);
     let handle = outbound.handle.clone();
     tracing::Span::current().record("session_id", handle.id);
-    let Ok(session) = SessionRef::start(&sessions, service.clone(), who.clone(), handle.clone()).await
+    let Ok(session) =
+        SessionRef::start(&sessions, service.clone(), who.clone(), handle.clone()).await
     else {
         return;
     };

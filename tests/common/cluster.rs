@@ -4,7 +4,6 @@
 use super::{admin_url, next_event, next_of, ws_connect, ws_send, TestNode, Ws, SECRET};
 use futures_util::future::join_all;
 use serde_json::{json, Value};
-use servihub_actors::bridge::redis;
 use servihub_chat::auth::Authenticator;
 use servihub_chat::config::JwtConfig;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -5,7 +5,7 @@ pub mod cluster;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use servihub_actors::protocol::{Id, Role};
+use servihub_actors::protocol::{BusinessId, Role, UserId};
 use servihub_chat::auth::{Authenticator, Identity};
 use servihub_chat::config::{Config, JwtConfig};
 use servihub_chat::RunningNode;
@@ -74,7 +74,7 @@ impl TestNode {
         let node = servihub_chat::start(cfg.clone())
             .await
             .expect("node starts");
-        servihub_chat::seed::seed(&node.service.pool, 3)
+        servihub_chat::seed::seed(node.pool(), 3)
             .await
             .expect("seed");
         let base = format!("http://{}", node.addr);
@@ -91,9 +91,9 @@ impl TestNode {
 
     pub fn token(&self, user: i64, role: Role, business: Option<i64>, name: &str) -> String {
         let who = Identity {
-            user_id: Id(user),
+            user_id: UserId(user),
             role,
-            business_id: business.map(Id),
+            business_id: business.map(BusinessId),
             name: Some(name.into()),
         };
         self.auth.mint(&who, 3600).unwrap()
@@ -158,7 +158,7 @@ impl TestNode {
 
     pub async fn count_messages(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM messages")
-            .fetch_one(&self.node.as_ref().unwrap().service.pool)
+            .fetch_one(self.node.as_ref().unwrap().pool())
             .await
             .unwrap()
     }

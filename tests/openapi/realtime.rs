@@ -59,44 +59,46 @@ async fn connect(n: &TestNode, token: &str) -> Ws {
 
 #[test]
 fn every_client_frame_the_node_decodes_is_documented() {
-    use servihub_actors::protocol::{ClientFrame, ContentType, Id};
+    use servihub_actors::protocol::{
+        AttachmentId, ClientFrame, ContentType, ConversationId, MessageId,
+    };
     let doc: Value = serde_json::from_str(DOC).unwrap();
     let schema = json!({"$ref": "#/components/schemas/ClientFrame"});
     let frames = [
         ClientFrame::MessageSend {
-            conversation_id: Id(1),
+            conversation_id: ConversationId(1),
             client_id: "c1".into(),
             body: "hi".into(),
             content_type: Some(ContentType::Image),
-            attachment_ids: Some(vec![Id(2)]),
+            attachment_ids: Some(vec![AttachmentId(2)]),
         },
         ClientFrame::MessageSend {
-            conversation_id: Id(1),
+            conversation_id: ConversationId(1),
             client_id: "c2".into(),
             body: "hi".into(),
             content_type: None,
             attachment_ids: None,
         },
         ClientFrame::MessageEdit {
-            message_id: Id(3),
+            message_id: MessageId(3),
             body: "edited".into(),
             client_id: Some("c3".into()),
         },
         ClientFrame::MessageDelete {
-            message_id: Id(3),
+            message_id: MessageId(3),
             client_id: None,
         },
         ClientFrame::Typing {
-            conversation_id: Id(1),
+            conversation_id: ConversationId(1),
             is_typing: true,
         },
         ClientFrame::Read {
-            conversation_id: Id(1),
-            message_id: Id(3),
+            conversation_id: ConversationId(1),
+            message_id: MessageId(3),
         },
         ClientFrame::Resume {
-            conversation_id: Id(1),
-            after_id: Id(0),
+            conversation_id: ConversationId(1),
+            after_id: MessageId(0),
         },
         ClientFrame::Ping,
     ];

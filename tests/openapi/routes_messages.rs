@@ -215,7 +215,7 @@ pub async fn edit_react_delete(api: &mut Api<'_>, w: &Walk) {
     assert_eq!(a.status, 200);
     assert_eq!(
         a.json["reactions"],
-        json!([{"emoji": "👍", "userIds": ["2001"]}])
+        json!([{"emoji": "👍", "userIds": ["2001"], "count": 1}])
     );
     let a = api
         .call(Method::PUT, tx, &px, Some(&cust), Body::None)

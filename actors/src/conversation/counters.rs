@@ -25,11 +25,7 @@ impl Unread {
             roles.insert(*user, *role);
             sent.insert(*user, *n);
         }
-        let cursors = c
-            .cursors
-            .iter()
-            .map(|(u, at, n)| (*u, (*at, *n)))
-            .collect();
+        let cursors = c.cursors.iter().map(|(u, at, n)| (*u, (*at, *n))).collect();
         (
             Unread {
                 cursors,
@@ -73,7 +69,8 @@ impl Unread {
 
     /// Every known counter, and the count of everyone else.
     pub fn all(&self) -> (Vec<(UserId, i64)>, i64) {
-        let mut counts: Vec<(UserId, i64)> = self.cursors.keys().map(|u| (*u, self.of(*u))).collect();
+        let mut counts: Vec<(UserId, i64)> =
+            self.cursors.keys().map(|u| (*u, self.of(*u))).collect();
         counts.extend(
             self.sent
                 .keys()
@@ -109,9 +106,6 @@ mod tests {
         assert_eq!((u.of(agent), u.of(customer), u.of(newcomer)), (0, 1, 3));
         u.read(agent, MessageId(1), 5);
         assert_eq!(u.of(agent), 0, "a cursor never moves back");
-        assert_eq!(
-            u.all(),
-            (vec![(customer, 1), (agent, 0)], 3)
-        );
+        assert_eq!(u.all(), (vec![(customer, 1), (agent, 0)], 3));
     }
 }

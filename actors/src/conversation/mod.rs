@@ -292,7 +292,11 @@ impl Actor for ConversationActor {
                 st.typing.remove(&sender);
                 st.joined(sender, role);
                 st.unread.message(sender);
-                st.publish(Happening::Message, ServerEvent::MessageNew { message: *message }, origin);
+                st.publish(
+                    Happening::Message,
+                    ServerEvent::MessageNew { message: *message },
+                    origin,
+                );
                 st.publish_unread();
             }
             ConversationMsg::Changed { message, deleted } => {
@@ -330,10 +334,12 @@ impl Actor for ConversationActor {
                 let r = if st.participants.contains_key(&who.user) {
                     Ok(())
                 } else {
-                    store::conversations::ensure_participant(&st.pool, st.room.id, who.user, who.role)
-                        .await
-                        .map(|_| st.joined(who.user, who.role))
-                        .map_err(ConversationError::from)
+                    store::conversations::ensure_participant(
+                        &st.pool, st.room.id, who.user, who.role,
+                    )
+                    .await
+                    .map(|_| st.joined(who.user, who.role))
+                    .map_err(ConversationError::from)
                 };
                 let _ = reply.send(r);
             }

@@ -132,7 +132,10 @@ impl Conversations {
     }
 
     /// What access checks need, from the running actor's shared state.
-    pub async fn info(&self, id: ConversationId) -> Result<Arc<ConversationInfo>, ConversationError> {
+    pub async fn info(
+        &self,
+        id: ConversationId,
+    ) -> Result<Arc<ConversationInfo>, ConversationError> {
         let (_, info) = self.get(id).await?;
         let snapshot = info.read().unwrap_or_else(|e| e.into_inner()).clone();
         Ok(snapshot)

@@ -5,7 +5,9 @@
 
 mod outbound;
 
-pub use outbound::{Delivery, Outbound, OutboundItem, Outgoing, SessionHandle, SessionSpec, CLOSE_SLOW};
+pub use outbound::{
+    Delivery, Outbound, OutboundItem, Outgoing, SessionHandle, SessionSpec, CLOSE_SLOW,
+};
 
 use crate::ports::{Membership, Relay};
 use crate::protocol::codec::Codec;
@@ -242,7 +244,11 @@ impl Hub {
             let r = self.read();
             r.topics
                 .get(&Topic::User(user))
-                .map(|set| set.iter().filter_map(|id| r.sessions.get(id).cloned()).collect())
+                .map(|set| {
+                    set.iter()
+                        .filter_map(|id| r.sessions.get(id).cloned())
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         for h in sessions {

@@ -95,11 +95,17 @@ mod tests {
             serde_json::to_string(&MessageId(9007199254740993)).unwrap(),
             "\"9007199254740993\""
         );
-        assert_eq!(serde_json::from_str::<UserId>("\"42\"").unwrap(), UserId(42));
+        assert_eq!(
+            serde_json::from_str::<UserId>("\"42\"").unwrap(),
+            UserId(42)
+        );
         assert_eq!(serde_json::from_str::<UserId>("42").unwrap(), UserId(42));
         assert!(serde_json::from_str::<UserId>("\"4x\"").is_err());
         assert!(serde_json::from_str::<UserId>("-").is_err());
         let bytes = rmp_serde::to_vec_named(&BusinessId(7)).unwrap();
-        assert_eq!(rmp_serde::from_slice::<BusinessId>(&bytes).unwrap(), BusinessId(7));
+        assert_eq!(
+            rmp_serde::from_slice::<BusinessId>(&bytes).unwrap(),
+            BusinessId(7)
+        );
     }
 }

@@ -371,12 +371,19 @@ mod tests {
         let mut wider = key(7);
         wider.watches.push(BusinessId(2));
         a.update(&wider).await.unwrap();
-        assert_eq!(a.online_all().await.unwrap(), vec![wider], "the key follows memberships");
+        assert_eq!(
+            a.online_all().await.unwrap(),
+            vec![wider],
+            "the key follows memberships"
+        );
         assert!(!a.down(UserId(7)).await.unwrap(), "still on b");
         assert!(b.down(UserId(7)).await.unwrap(), "gone everywhere");
         assert!(a.online_all().await.unwrap().is_empty());
         a.update(&key(7)).await.unwrap();
-        assert!(a.online_all().await.unwrap().is_empty(), "no update revives a user");
+        assert!(
+            a.online_all().await.unwrap().is_empty(),
+            "no update revives a user"
+        );
 
         // Node b dies holding user 8 (also on a) and user 9 (only on b): a sweep of a finds b's
         // heartbeat gone and takes 9 offline, not 8.

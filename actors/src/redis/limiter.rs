@@ -100,7 +100,8 @@ impl RateLimiter for RedisLimiter {
                         );
                     }
                     metrics::counter!("chat_rate_limit_fallback_total").increment(1);
-                    self.fallback.check_at(user, limit, std::time::Instant::now())
+                    self.fallback
+                        .check_at(user, limit, std::time::Instant::now())
                 }
             }
         })
@@ -140,7 +141,10 @@ mod tests {
         let wait = a.check(UserId(5), Limit::Send).await.unwrap_err();
         assert!(wait > 0 && wait <= 5000, "{wait}");
         assert!(b.check(UserId(5), Limit::Send).await.is_err());
-        assert!(a.check(UserId(6), Limit::Send).await.is_ok(), "users are counted apart");
+        assert!(
+            a.check(UserId(6), Limit::Send).await.is_ok(),
+            "users are counted apart"
+        );
         assert!(
             a.check(UserId(5), Limit::Change).await.is_ok(),
             "each kind has its own window"

@@ -244,7 +244,8 @@ impl Bridge {
             }
             Body::Membership(change) if channel == self.cluster_channel() => {
                 hub.apply_membership(change);
-                if let (Topic::Watch(business), true, Some(p)) = (change.topic, change.on, presence) {
+                if let (Topic::Watch(business), true, Some(p)) = (change.topic, change.on, presence)
+                {
                     let _ = p.cast(PresenceMsg::Watched {
                         user: change.user,
                         business,

@@ -38,27 +38,35 @@ fn agent() -> Actor {
     }
 }
 
-/// The sessions that hear an event, described as people: who receives it, in which view.
+/// The sessions that hear an event, described as people: each audience, who in it is left
+/// out, and how it sees messages.
 fn hearers(happening: Happening, room: &Room) -> Vec<String> {
     let mut out = Vec::new();
     for r in routes(happening, room) {
-        for t in &r.topics {
-            let who = match t {
+        let who: Vec<&str> = r
+            .topics
+            .iter()
+            .map(|t| match t {
                 Topic::Staff(b) if *b == B => "staff",
                 Topic::User(u) if *u == CUSTOMER => "customer",
                 Topic::Community(b) if *b == B => "subscribers",
                 Topic::Watch(b) if *b == B => "customers of the business",
                 other => panic!("unexpected topic {other:?}"),
+            })
+            .collect();
+        let mut s = who.join(" + ");
+        if let Some(u) = r.except_user {
+            let actor = if u == AGENT {
+                "the agent"
+            } else {
+                "the customer"
             };
-            let mut s = who.to_string();
-            if let Some(u) = r.except_user {
-                s.push_str(&format!(" except {}", if u == AGENT { "the agent" } else { "the customer" }));
-            }
-            if r.view == View::Subscriber {
-                s.push_str(" (reactions as counts)");
-            }
-            out.push(s);
+            s.push_str(&format!(", except {actor}"));
         }
+        if r.view == View::Subscriber {
+            s.push_str(" (reactions as counts)");
+        }
+        out.push(s);
     }
     if out.is_empty() {
         out.push("nobody else".into());
@@ -69,17 +77,17 @@ fn hearers(happening: Happening, room: &Room) -> Vec<String> {
 #[test]
 fn direct_conversations_reach_their_customer_and_all_staff() {
     let room = direct();
-    assert_eq!(hearers(Happening::Message, &room), ["staff", "customer"]);
+    assert_eq!(hearers(Happening::Message, &room), ["staff + customer"]);
     assert_eq!(
         hearers(Happening::Typing(customer(CUSTOMER)), &room),
-        ["staff except the customer", "customer except the customer"]
+        ["staff + customer, except the customer"]
     );
     assert_eq!(
         hearers(Happening::Read(agent()), &room),
-        ["staff except the agent", "customer except the agent"]
+        ["staff + customer, except the agent"]
     );
-    assert_eq!(hearers(Happening::Unread, &room), ["staff", "customer"]);
-    assert_eq!(hearers(Happening::Opened, &room), ["staff", "customer"]);
+    assert_eq!(hearers(Happening::Unread, &room), ["staff + customer"]);
+    assert_eq!(hearers(Happening::Opened, &room), ["staff + customer"]);
 }
 
 #[test]
@@ -91,7 +99,7 @@ fn communities_never_tell_subscribers_about_each_other() {
     );
     assert_eq!(
         hearers(Happening::Typing(agent()), &room),
-        ["staff except the agent"]
+        ["staff, except the agent"]
     );
     assert_eq!(
         hearers(Happening::Read(customer(CUSTOMER)), &room),
@@ -100,7 +108,7 @@ fn communities_never_tell_subscribers_about_each_other() {
     );
     assert_eq!(
         hearers(Happening::Read(agent()), &room),
-        ["staff except the agent"]
+        ["staff, except the agent"]
     );
     assert_eq!(hearers(Happening::Unread, &room), ["staff"]);
     for h in [
@@ -129,7 +137,11 @@ fn unread_is_personal() {
         _ => None,
     };
     assert_eq!(count(CUSTOMER), Some(2));
-    assert_eq!(count(AGENT), Some(7), "staff without a cursor count everything");
+    assert_eq!(
+        count(AGENT),
+        Some(7),
+        "staff without a cursor count everything"
+    );
     let own_only = Payload::Unread {
         conversation_id: ConversationId(5),
         counts: vec![(CUSTOMER, 0)],
@@ -158,11 +170,23 @@ fn presence_reaches_the_business_and_its_customers_only() {
         vec![(B, vec![Topic::Staff(B), Topic::Watch(B)])]
     );
     assert_eq!(presence_routes(&newcomer), vec![(B, vec![Topic::Staff(B)])]);
-    assert!(hears_presence(&staff, &newcomer), "staff see their customers");
+    assert!(
+        hears_presence(&staff, &newcomer),
+        "staff see their customers"
+    );
     assert!(hears_presence(&newcomer, &staff), "customers see the staff");
-    assert!(hears_presence(&colleague, &staff), "colleagues see each other");
-    assert!(!hears_presence(&rival, &newcomer), "another business sees nothing");
-    assert!(!hears_presence(&elsewhere, &newcomer), "customers never see customers");
+    assert!(
+        hears_presence(&colleague, &staff),
+        "colleagues see each other"
+    );
+    assert!(
+        !hears_presence(&rival, &newcomer),
+        "another business sees nothing"
+    );
+    assert!(
+        !hears_presence(&elsewhere, &newcomer),
+        "customers never see customers"
+    );
     assert!(!hears_presence(&newcomer, &elsewhere));
     assert!(!hears_presence(&staff, &staff), "not oneself");
     assert_eq!(
@@ -187,16 +211,25 @@ fn access_follows_the_same_rule() {
     let a = viewer(AGENT, Role::Agent, Some(B));
     let rival = viewer(UserId(30), Role::Owner, Some(OTHER));
     assert_eq!(may_read(&direct(), &c, || false), Ok(()));
-    assert_eq!(may_read(&direct(), &s, || true), Err(Refusal::NotParticipant));
+    assert_eq!(
+        may_read(&direct(), &s, || true),
+        Err(Refusal::NotParticipant)
+    );
     assert_eq!(may_read(&direct(), &a, || false), Ok(()));
-    assert_eq!(may_read(&direct(), &rival, || false), Err(Refusal::OtherBusiness));
+    assert_eq!(
+        may_read(&direct(), &rival, || false),
+        Err(Refusal::OtherBusiness)
+    );
     assert_eq!(may_read(&community(), &c, || true), Ok(()));
     assert_eq!(
         may_read(&community(), &c, || false),
         Err(Refusal::NotSubscribed),
         "after unsubscribing, nothing"
     );
-    assert_eq!(may_write(&community(), &c, || true), Err(Refusal::StaffOnly));
+    assert_eq!(
+        may_write(&community(), &c, || true),
+        Err(Refusal::StaffOnly)
+    );
     assert_eq!(may_write(&community(), &a, || false), Ok(()));
 }
 
@@ -205,31 +238,43 @@ fn access_follows_the_same_rule() {
 #[test]
 fn the_documented_table_matches_the_rule() {
     let rows: Vec<(&str, Happening)> = vec![
-        ("message new / updated / deleted, reaction", Happening::Message),
-        ("typing (by the customer or staff)", Happening::Typing(customer(CUSTOMER))),
-        ("read receipt by a customer", Happening::Read(customer(CUSTOMER))),
+        (
+            "message new / updated / deleted, reaction",
+            Happening::Message,
+        ),
+        (
+            "typing (by the customer or staff)",
+            Happening::Typing(customer(CUSTOMER)),
+        ),
+        (
+            "read receipt by a customer",
+            Happening::Read(customer(CUSTOMER)),
+        ),
         ("read receipt by staff", Happening::Read(agent())),
         ("unread (each session its own count)", Happening::Unread),
         ("conversation.new", Happening::Opened),
     ];
-    let mut table = String::from(
-        "| event | DIRECT conversation | COMMUNITY |\n|---|---|---|\n",
-    );
+    let mut table = String::from("| event | DIRECT conversation | COMMUNITY |\n|---|---|---|\n");
     for (label, h) in rows {
         let cells: Vec<String> = [direct(), community()]
             .iter()
             .map(|room| {
                 let h = match (h, room.kind) {
-                    (Happening::Typing(_), ConversationType::Community) => Happening::Typing(agent()),
+                    (Happening::Typing(_), ConversationType::Community) => {
+                        Happening::Typing(agent())
+                    }
                     _ => h,
                 };
-                hearers(h, room).join(", ")
+                hearers(h, room).join("; ")
             })
             .collect();
         table.push_str(&format!("| {label} | {} | {} |\n", cells[0], cells[1]));
     }
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/architecture.md"))
-        .expect("docs/architecture.md");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/architecture.md"
+    ))
+    .expect("docs/architecture.md");
     let start = "<!-- who-hears-what:start -->\n";
     let end = "<!-- who-hears-what:end -->";
     let documented = doc

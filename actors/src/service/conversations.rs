@@ -178,10 +178,7 @@ impl Service {
     ) -> ApiResult<i64> {
         self.readable(who, conv).await?;
         self.limit(who, Limit::Signal).await?;
-        Ok(self
-            .conversations
-            .read(conv, actor(who), message)
-            .await?)
+        Ok(self.conversations.read(conv, actor(who), message).await?)
     }
 
     pub async fn typing(

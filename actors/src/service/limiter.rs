@@ -112,13 +112,18 @@ mod tests {
         let t0 = Instant::now();
         let u = UserId(1);
         for i in 0..20 {
-            assert!(l.check_at(u, Limit::Send, t0 + Duration::from_millis(i * 10)).is_ok());
+            assert!(l
+                .check_at(u, Limit::Send, t0 + Duration::from_millis(i * 10))
+                .is_ok());
         }
         let wait = l
             .check_at(u, Limit::Send, t0 + Duration::from_millis(300))
             .unwrap_err();
         assert!(wait > 4000 && wait <= 5000, "{wait}");
-        assert!(l.check_at(UserId(2), Limit::Send, t0).is_ok(), "users are counted apart");
+        assert!(
+            l.check_at(UserId(2), Limit::Send, t0).is_ok(),
+            "users are counted apart"
+        );
         assert!(
             l.check_at(u, Limit::Change, t0).is_ok(),
             "kinds are counted apart"

@@ -125,9 +125,12 @@ impl Service {
 
     /// Counts one operation against the caller's limit of that kind.
     async fn limit(&self, who: &Identity, limit: Limit) -> ApiResult<()> {
-        self.limiter.check(who.user_id, limit).await.map_err(|wait| {
-            metrics::counter!("chat_rate_limited_total", "kind" => limit.label()).increment(1);
-            ApiError::rate_limited(wait)
-        })
+        self.limiter
+            .check(who.user_id, limit)
+            .await
+            .map_err(|wait| {
+                metrics::counter!("chat_rate_limited_total", "kind" => limit.label()).increment(1);
+                ApiError::rate_limited(wait)
+            })
     }
 }

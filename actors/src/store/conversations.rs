@@ -184,8 +184,7 @@ const UNREAD_AND_LAST: &str = ",
             AS unread_count,
         (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id) AS last_message_id";
 
-const CURSOR_JOIN: &str =
-    "LEFT JOIN read_cursors r ON r.conversation_id = c.id AND r.user_id = $1";
+const CURSOR_JOIN: &str = "LEFT JOIN read_cursors r ON r.conversation_id = c.id AND r.user_id = $1";
 
 fn list_sql(filter: &str) -> String {
     format!(
@@ -346,11 +345,12 @@ pub async fn customer_businesses(
     pool: &PgPool,
     user: UserId,
 ) -> StoreResult<(Vec<BusinessId>, Vec<BusinessId>)> {
-    let of: Vec<BusinessId> =
-        sqlx::query_scalar("SELECT business_id FROM business_customers WHERE user_id = $1 ORDER BY business_id")
-            .bind(user)
-            .fetch_all(pool)
-            .await?;
+    let of: Vec<BusinessId> = sqlx::query_scalar(
+        "SELECT business_id FROM business_customers WHERE user_id = $1 ORDER BY business_id",
+    )
+    .bind(user)
+    .fetch_all(pool)
+    .await?;
     let communities: Vec<BusinessId> = sqlx::query_scalar(
         "SELECT business_id FROM community_subscriptions WHERE user_id = $1 ORDER BY business_id",
     )

@@ -151,8 +151,6 @@ pub async fn history(
     hydrate(pool, rows).await
 }
 
-/// The newest message id of a conversation (0 when empty).
-
 pub async fn by_client_id(
     pool: &PgPool,
     sender: UserId,

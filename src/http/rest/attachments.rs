@@ -1,19 +1,23 @@
 use super::super::request::{multipart, read_body, token};
 use super::super::response::{full, json, Resp};
 use super::super::AppState;
-use servihub_actors::error::{ApiError, ApiResult};
-use servihub_actors::service::attachments::MAX_UPLOAD_BYTES;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use hyper::{Request, Response, StatusCode};
+use servihub_actors::error::{ApiError, ApiResult};
 use servihub_actors::protocol::{AttachmentId, ConversationId};
+use servihub_actors::service::attachments::MAX_UPLOAD_BYTES;
 
 /// Room for multipart boundaries and part headers around a file of the maximum size.
 const MULTIPART_OVERHEAD: usize = 16 * 1024;
 
 /// Upload: the raw body is the file, or the first file part of a `multipart/form-data` body.
 /// The declared type is ignored either way; the bytes decide.
-pub async fn upload(st: &AppState, req: Request<Incoming>, conv: ConversationId) -> ApiResult<Resp> {
+pub async fn upload(
+    st: &AppState,
+    req: Request<Incoming>,
+    conv: ConversationId,
+) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     // Access first, so a stranger's 10 MiB is refused before it is read.
     st.service.may_upload(&who, conv).await?;

@@ -1,9 +1,9 @@
 use super::super::request::token;
 use super::super::response::{empty, json, Resp};
 use super::super::AppState;
-use servihub_actors::error::ApiResult;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
+use servihub_actors::error::ApiResult;
 use servihub_actors::protocol::BusinessId;
 
 pub async fn get(st: &AppState, req: Request<Incoming>, business: BusinessId) -> ApiResult<Resp> {

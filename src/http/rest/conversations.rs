@@ -1,10 +1,10 @@
 use super::super::request::{read_json, token};
 use super::super::response::{empty, json, Items, Resp};
 use super::super::AppState;
-use servihub_actors::error::ApiResult;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde::Deserialize;
+use servihub_actors::error::ApiResult;
 use servihub_actors::protocol::{BusinessId, ConversationId, MessageId};
 
 #[derive(Deserialize)]

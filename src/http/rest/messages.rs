@@ -1,12 +1,12 @@
 use super::super::request::{percent_decode, query_param, read_json, token};
 use super::super::response::{json, Resp};
 use super::super::AppState;
-use servihub_actors::error::{ApiError, ApiResult};
-use servihub_actors::service::messages::SendInput;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde::{Deserialize, Serialize};
+use servihub_actors::error::{ApiError, ApiResult};
 use servihub_actors::protocol::{AttachmentId, ContentType, ConversationId, Message, MessageId};
+use servihub_actors::service::messages::SendInput;
 use servihub_actors::store::messages::Page;
 
 #[derive(Serialize)]
@@ -27,7 +27,11 @@ fn id_param(req: &Request<Incoming>, name: &str) -> ApiResult<Option<MessageId>>
     }
 }
 
-pub async fn history(st: &AppState, req: Request<Incoming>, conv: ConversationId) -> ApiResult<Resp> {
+pub async fn history(
+    st: &AppState,
+    req: Request<Incoming>,
+    conv: ConversationId,
+) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     let page = match (id_param(&req, "before")?, id_param(&req, "after")?) {
         (Some(_), Some(_)) => return Err(ApiError::bad_request("use before or after, not both")),
