@@ -216,3 +216,129 @@ pub async fn next_of(ws: &mut Ws, kind: &str) -> Value {
         }
     }
 }
+
+/// A live session over either transport, read as JSON events.
+pub enum Events {
+    Ws(Box<Ws>),
+    Sse(Sse),
+}
+
+/// Which transport a session uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Ws,
+    Sse,
+}
+
+/// An SSE stream parsed into the same JSON events a WebSocket gets.
+pub struct Sse {
+    resp: reqwest::Response,
+    buf: String,
+    pub last_id: Option<String>,
+}
+
+impl Sse {
+    pub async fn next_event(&mut self) -> Value {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut data = None;
+                for line in block.lines() {
+                    if let Some(id) = line.strip_prefix("id: ") {
+                        self.last_id = Some(id.to_string());
+                    } else if let Some(d) = line.strip_prefix("data: ") {
+                        data = Some(d.to_string());
+                    }
+                }
+                match data {
+                    Some(d) => return serde_json::from_str(&d).unwrap(),
+                    None => continue,
+                }
+            }
+            let chunk = tokio::time::timeout(Duration::from_secs(10), self.resp.chunk())
+                .await
+                .expect("an SSE event within 10 s")
+                .expect("stream readable")
+                .expect("stream still open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// Opens a session for `token`: `business` is what a customer's widget names (`?businessId=`),
+/// `last_event_id` an SSE resume cursor.
+pub async fn listen(
+    base: &str,
+    token: &str,
+    business: Option<i64>,
+    transport: Transport,
+    last_event_id: Option<&str>,
+) -> Events {
+    let at = business
+        .map(|b| format!("&businessId={b}"))
+        .unwrap_or_default();
+    match transport {
+        Transport::Ws => {
+            let url = format!("{}/ws?access_token={token}{at}", base.replace("http", "ws"));
+            let (mut ws, _) = tokio_tungstenite::connect_async(url)
+                .await
+                .expect("ws connects");
+            let hello = next_event(&mut ws).await;
+            assert_eq!(hello["type"], "hello", "{hello}");
+            Events::Ws(Box::new(ws))
+        }
+        Transport::Sse => {
+            let mut rb = reqwest::Client::new()
+                .get(format!("{base}/api/v1/events?access_token={token}{at}"));
+            if let Some(id) = last_event_id {
+                rb = rb.header("last-event-id", id);
+            }
+            let resp = rb.send().await.expect("sse connects");
+            assert_eq!(resp.status(), 200);
+            Events::Sse(Sse {
+                resp,
+                buf: String::new(),
+                last_id: None,
+            })
+        }
+    }
+}
+
+impl Events {
+    pub async fn next_event(&mut self) -> Value {
+        match self {
+            Events::Ws(ws) => next_event(ws).await,
+            Events::Sse(s) => s.next_event().await,
+        }
+    }
+
+    /// The next event of `kind` for which `pick` holds, within `limit`.
+    pub async fn expect(
+        &mut self,
+        kind: &str,
+        limit: Duration,
+        pick: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let found = tokio::time::timeout(limit, async {
+            loop {
+                let e = self.next_event().await;
+                if e["type"] == kind && pick(&e) {
+                    return e;
+                }
+            }
+        })
+        .await;
+        found.unwrap_or_else(|_| panic!("no {kind} event as expected within {limit:?}"))
+    }
+
+    /// Asserts that no event of `kind` matching `pick` arrives within `window`.
+    pub async fn quiet(&mut self, kind: &str, window: Duration, pick: impl Fn(&Value) -> bool) {
+        let _ = tokio::time::timeout(window, async {
+            loop {
+                let e = self.next_event().await;
+                assert!(!(e["type"] == kind && pick(&e)), "unexpected {e}");
+            }
+        })
+        .await;
+    }
+}

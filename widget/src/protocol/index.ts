@@ -15,7 +15,6 @@ export type { ConversationType } from './generated/ConversationType';
 export type { ErrorBody } from './generated/ErrorBody';
 export type { ErrorCode } from './generated/ErrorCode';
 export type { Hello } from './generated/Hello';
-export type { Id } from './generated/Id';
 export type { Message } from './generated/Message';
 export type { Participant } from './generated/Participant';
 export type { PresenceStatus } from './generated/PresenceStatus';
@@ -23,6 +22,9 @@ export type { ReactionSummary } from './generated/ReactionSummary';
 export type { Role } from './generated/Role';
 export type { Sender } from './generated/Sender';
 export type { ServerEvent } from './generated/ServerEvent';
+
+/** Any id on the wire: a decimal string (each kind has its own generated alias). */
+export type Id = string;
 
 /** A list response: `items`, with `hasMore` on history pages. */
 export interface Page<T> {

@@ -51,6 +51,7 @@ export class ChatController {
     this.connection = new Connection({
       apiUrl: opts.apiUrl,
       token: opts.token,
+      businessId: opts.mode === 'customer' ? opts.businessId : undefined,
       onEvent: (e) => this.onEvent(e),
       onStatus: (status, kind) => this.store.setState({ connection: { status, kind } }),
       onOpen: (_kind, reconnect) => this.onOpen(reconnect),

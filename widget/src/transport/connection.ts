@@ -9,6 +9,8 @@ export type ConnectionStatus = 'connecting' | 'online' | 'reconnecting' | 'offli
 export interface ConnectionOptions {
   apiUrl: string;
   token: string;
+  /** The business a customer's widget is open at: its staff see the customer online at once. */
+  businessId?: string;
   onEvent(event: ServerEvent): void;
   onStatus(status: ConnectionStatus, kind: TransportKind | null): void;
   /** Runs on every successful (re)connect: the owner catches up on what it may have missed. */
@@ -105,11 +107,12 @@ export class Connection {
       },
     };
     let transport: Transport;
+    const at = this.opts.businessId ? '&businessId=' + encodeURIComponent(this.opts.businessId) : '';
     if (kind === 'ws') {
-      const url = base.replace(/^http/, 'ws') + '/ws?access_token=' + token;
+      const url = base.replace(/^http/, 'ws') + '/ws?access_token=' + token + at;
       transport = new WsTransport(url, handlers, this.opts.WebSocketImpl);
     } else {
-      const url = base + '/api/v1/events?access_token=' + token;
+      const url = base + '/api/v1/events?access_token=' + token + at;
       transport = new SseTransport(url, handlers, this.opts.EventSourceImpl);
     }
     this.transport = transport;
