@@ -20,7 +20,10 @@ async function openThread() {
       ],
     }),
     'PUT /api/v1/messages/1/reactions/%F0%9F%91%8D': () =>
-      message('1', { body: 'Hello there', reactions: [{ emoji: '👍', userIds: ['1001'] }] }),
+      message('1', {
+        body: 'Hello there',
+        reactions: [{ emoji: '👍', userIds: ['1001'], count: 1 }],
+      }),
     'POST /api/v1/conversations/10/read': () => undefined,
   });
   vi.stubGlobal('fetch', api.fetch);

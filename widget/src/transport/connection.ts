@@ -107,7 +107,9 @@ export class Connection {
       },
     };
     let transport: Transport;
-    const at = this.opts.businessId ? '&businessId=' + encodeURIComponent(this.opts.businessId) : '';
+    const at = this.opts.businessId
+      ? '&businessId=' + encodeURIComponent(this.opts.businessId)
+      : '';
     if (kind === 'ws') {
       const url = base.replace(/^http/, 'ws') + '/ws?access_token=' + token + at;
       transport = new WsTransport(url, handlers, this.opts.WebSocketImpl);

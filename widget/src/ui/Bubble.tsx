@@ -3,6 +3,7 @@ import type { Conversation } from '../protocol';
 import { isLocal, type ChatMessage } from '../store/messages';
 import { useController } from './context';
 import { formatTime, senderLabel } from './format';
+import { reactionCount } from '../store/helpers';
 
 export const REACTIONS: [string, string][] = [
   ['👍', 'thumbs up'],
@@ -158,7 +159,7 @@ export function Bubble({ message: m, conversation, me, read, latest }: Props) {
         <div className="shc-reactions">
           {m.reactions.map((r) => {
             const mine = !!me && r.userIds.includes(me);
-            const count = r.userIds.length;
+            const count = reactionCount(r);
             return (
               <button
                 type="button"
