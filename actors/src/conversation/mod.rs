@@ -7,11 +7,12 @@
 
 mod counters;
 mod registry;
+mod views;
 
 pub use registry::{ConversationInfo, Conversations};
 
 use crate::hub::Hub;
-use crate::protocol::{ConversationId, Message, MessageId, Role, ServerEvent, UserId};
+use crate::protocol::{Message, MessageId, Role, ServerEvent, UserId};
 use crate::routing::{routes, Actor as Who, Envelope, Happening, Payload, Room, SessionId, View};
 use crate::store::conversations::ConversationRow;
 use crate::store::{self, PgPool, StoreError};
@@ -20,6 +21,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+use views::subscriber_view;
 
 const TYPING_TTL: Duration = Duration::from_secs(5);
 const TICK: Duration = Duration::from_millis(500);
@@ -199,30 +201,6 @@ impl ConversationState {
     }
 }
 
-/// A community message as subscribers see it: reaction counts, and no one's ids (one encoding
-/// serves every subscriber; a subscriber's own reactions come with its history and its acks).
-fn subscriber_view(event: &ServerEvent) -> ServerEvent {
-    let strip = |m: &Message| {
-        let mut m = m.clone();
-        for r in &mut m.reactions {
-            r.user_ids.clear();
-        }
-        m
-    };
-    match event {
-        ServerEvent::MessageNew { message } => ServerEvent::MessageNew {
-            message: strip(message),
-        },
-        ServerEvent::MessageUpdated { message } => ServerEvent::MessageUpdated {
-            message: strip(message),
-        },
-        ServerEvent::MessageDeleted { message } => ServerEvent::MessageDeleted {
-            message: strip(message),
-        },
-        other => other.clone(),
-    }
-}
-
 pub struct ConversationActor;
 
 pub struct ConversationArgs {
@@ -363,42 +341,5 @@ impl Actor for ConversationActor {
             }
         }
         Ok(())
-    }
-}
-
-/// The conversation a message event is about, for other nodes' observations.
-pub fn observation(payload: &Payload) -> Option<(ConversationId, Observation)> {
-    match payload {
-        Payload::Event(e) => match &**e {
-            ServerEvent::MessageNew { message } => Some((
-                message.conversation_id,
-                Observation::Message {
-                    sender: message.sender_id,
-                    role: message.sender.role,
-                },
-            )),
-            ServerEvent::MessageDeleted { message } => {
-                Some((message.conversation_id, Observation::Deleted))
-            }
-            _ => None,
-        },
-        Payload::Unread {
-            conversation_id,
-            counts,
-            others: None,
-        } => {
-            // A read receipt's own-count payload: exactly one reader.
-            let [(user, count)] = counts.as_slice() else {
-                return None;
-            };
-            Some((
-                *conversation_id,
-                Observation::Read {
-                    user: *user,
-                    count: *count,
-                },
-            ))
-        }
-        Payload::Unread { .. } => None,
     }
 }

@@ -1,8 +1,7 @@
 //! The registry of running conversation actors, and the supervisor that forgets failed ones.
 
-use super::{
-    observation, room_of, ConversationActor, ConversationArgs, ConversationError, ConversationMsg,
-};
+use super::views::observation;
+use super::{room_of, ConversationActor, ConversationArgs, ConversationError, ConversationMsg};
 use crate::hub::Hub;
 use crate::protocol::{ConversationId, Message, MessageId, Role, UserId};
 use crate::routing::{Actor as Who, Payload, Room, SessionId};

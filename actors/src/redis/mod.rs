@@ -19,11 +19,13 @@
 //! - `subscriber`: the pub/sub connection: subscriptions and incoming frames.
 //! - `cluster`: cluster-wide presence keys and their Lua scripts.
 //! - `limiter`: the cluster-wide sliding-window rate limit.
+//! - `scripts`: the presence Lua scripts.
 //! - `wire`: the frame format.
 
 mod cluster;
 mod limiter;
 mod link;
+mod scripts;
 mod subscriber;
 mod wire;
 

@@ -6,8 +6,8 @@ use super::Service;
 use crate::conversation::ConversationInfo;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
-use crate::protocol::{ConversationId, ConversationType};
-use crate::routing::{may_read, may_write, Refusal};
+use crate::protocol::{ConversationId, ConversationType, Message};
+use crate::routing::{may_read, may_write, Actor, Refusal};
 use crate::store;
 use std::sync::Arc;
 
@@ -48,4 +48,20 @@ impl Service {
 
 fn refused(r: Refusal) -> ApiError {
     ApiError::forbidden(r.message())
+}
+
+/// The caller as routing sees an actor.
+pub(crate) fn actor(who: &Identity) -> Actor {
+    Actor {
+        user: who.user_id,
+        role: who.role,
+    }
+}
+
+/// A community message as one customer sees it: who reacted is private, except the customer's
+/// own reactions; the counts stay.
+pub(crate) fn own_reactions_only(m: &mut Message, who: &Identity) {
+    for r in &mut m.reactions {
+        r.user_ids.retain(|u| *u == who.user_id);
+    }
 }

@@ -1,3 +1,4 @@
+use super::access::actor;
 use super::Service;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
@@ -6,7 +7,7 @@ use crate::presence::PresenceMsg;
 use crate::protocol::{
     BusinessId, Conversation, ConversationId, ConversationType, MessageId, ServerEvent, UserId,
 };
-use crate::routing::{routes, Actor, Envelope, Happening, Payload, Topic};
+use crate::routing::{routes, Envelope, Happening, Payload, Topic};
 use crate::store::conversations::ListedConversation;
 use crate::store::{self};
 use std::collections::HashMap;
@@ -44,7 +45,7 @@ impl Service {
                 }
                 let mut last_message = last.remove(&l.row.id);
                 if let (true, false, Some(m)) = (community, who.is_staff(), last_message.as_mut()) {
-                    super::messages::own_reactions_only(m, who);
+                    super::access::own_reactions_only(m, who);
                 }
                 Conversation {
                     id: l.row.id,
@@ -192,12 +193,5 @@ impl Service {
             .typing(conv, actor(who), who.name.clone(), is_typing)
             .await?;
         Ok(())
-    }
-}
-
-pub(crate) fn actor(who: &Identity) -> Actor {
-    Actor {
-        user: who.user_id,
-        role: who.role,
     }
 }

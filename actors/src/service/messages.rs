@@ -1,4 +1,4 @@
-use super::conversations::actor;
+use super::access::{actor, own_reactions_only};
 use super::text::{sanitize, MAX_BODY_CHARS};
 use super::Service;
 use crate::error::{ApiError, ApiResult};
@@ -241,13 +241,5 @@ impl Service {
     ) -> ApiResult<Vec<Message>> {
         self.history(who, conv, Page::After(after), Some(MAX_PAGE))
             .await
-    }
-}
-
-/// A community message as one customer sees it: who reacted is private, except the customer's
-/// own reactions; the counts stay.
-pub(crate) fn own_reactions_only(m: &mut Message, who: &Identity) {
-    for r in &mut m.reactions {
-        r.user_ids.retain(|u| *u == who.user_id);
     }
 }

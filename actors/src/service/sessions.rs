@@ -129,7 +129,7 @@ impl Service {
                     missed
                         .iter_mut()
                         .filter(|m| m.conversation_id == conv)
-                        .for_each(|m| super::messages::own_reactions_only(m, who));
+                        .for_each(|m| super::access::own_reactions_only(m, who));
                 }
             }
         }
