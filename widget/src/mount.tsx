@@ -134,20 +134,26 @@ export function mountWith(
   let conn = '';
   let linked = !panelBase;
   if (panelBase) controller.store.setState({ styled: false });
+  // The panel's code and styles: fetched when the visitor shows intent (pointer over or focus on
+  // the widget) or opens it, never for visitors who leave the chat alone.
+  const loadPanel = () => {
+    if (linked) return;
+    linked = true;
+    let waiting = 2;
+    const done = () => --waiting || controller.store.setState({ styled: true });
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = panelBase + '.css';
+    const code = document.createElement('script');
+    code.src = panelBase + '.umd.js';
+    link.onload = link.onerror = code.onload = code.onerror = done;
+    shadow.append(link);
+    document.head.append(code);
+  };
+  container.addEventListener('pointerover', loadPanel);
+  container.addEventListener('focusin', loadPanel);
   const unsubscribe = controller.store.subscribe((s) => {
-    if (s.open && !linked) {
-      linked = true;
-      let waiting = 2;
-      const done = () => --waiting || controller.store.setState({ styled: true });
-      const link = document.createElement('link');
-      link.rel = 'stylesheet';
-      link.href = panelBase + '.css';
-      const code = document.createElement('script');
-      code.src = panelBase + '.umd.js';
-      link.onload = link.onerror = code.onload = code.onerror = done;
-      shadow.append(link);
-      document.head.append(code);
-    }
+    if (s.open) loadPanel();
     const count = totalUnread(s);
     if (count !== unread) emit('unread', { count: (unread = count) });
     if (s.connection.status + s.connection.kind !== conn) {
