@@ -322,7 +322,7 @@ describe('accessibility and product review', { timeout: 600_000 }, () => {
       const { page, context } = await customerTab('Quinn', { query: { primary } });
       try {
         await openCustomerPanel(page);
-        const text = unique('Own bubble text');
+        const text = unique('Own bubble text, see https://example.com/x and');
         await send(page, text);
         await expectOnce(page, text);
         // Text on the brand colour: header, own bubble, send button, launcher.
@@ -688,9 +688,11 @@ describe('accessibility and product review', { timeout: 600_000 }, () => {
       const details = agent.page.getByRole('complementary', { name: 'Customer details' });
       await details.waitFor();
       await details.getByText('Zed').waitFor();
-      // The customer's tab is open: online now, in the header and in the details alike.
-      await agent.page.locator('.shc-main .shc-header .shc-online').waitFor({ timeout: TIMEOUT });
-      await details.getByText('Online now').waitFor({ timeout: TIMEOUT });
+      // Presence as the node reports it, in words, and the same in the header and the details.
+      const status = details.locator('dd').nth(1);
+      await details.getByText(/Online now|Last seen|Not seen online yet/).waitFor();
+      const online = (await agent.page.locator('.shc-main .shc-header .shc-online').count()) > 0;
+      assert.equal((await status.textContent()) === 'Online now', online);
       await details.getByText('Other conversations').waitFor();
       await agent.page.getByText('Keyboard shortcuts').click();
       await agent.page.getByText('Next conversation').waitFor();

@@ -80,6 +80,7 @@ export const PANEL_CSS = `
 .shc-editing .shc-line{width:100%}
 .shc-bubble{min-width:0;padding:calc(var(--s)*.75) calc(var(--s)*1.5);border-radius:var(--r);background:var(--sf);white-space:pre-wrap;overflow-wrap:anywhere}
 .shc-own .shc-bubble{background:var(--p);color:var(--op)}
+.shc-own .shc-bubble :focus-visible{outline-color:var(--op)}
 .shc-deleted .shc-bubble,.shc-own .shc-bad{background:none;color:var(--mu);border:1px dashed var(--bd)}
 .shc-own .shc-bad{color:var(--tx);border:2px solid var(--dg)}
 .shc-image,.shc-file{display:block;margin-top:4px;text-decoration:none}
