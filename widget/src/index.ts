@@ -19,6 +19,7 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
 
 export { themeVar } from './mount';
 export { STRINGS } from './ui/strings';
+export { CONSOLE_STRINGS } from './console/strings';
 export type { MountOptions, WidgetEvents, WidgetEventName, WidgetHandle } from './mount';
 export type { Strings } from './ui/strings';
 export type * from './protocol';

@@ -58,4 +58,5 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
 }
 
 export { themeVar } from './mount';
+export { STRINGS } from './ui/strings';
 export const version = '0.1.0';
