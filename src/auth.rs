@@ -3,11 +3,13 @@
 //! because the validation accepts HS256 alone.
 
 use crate::config::JwtConfig;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 pub use servihub_actors::identity::Identity;
 use servihub_actors::ports::TokenVerifier;
 use servihub_actors::protocol::{BusinessId, Role, UserId};
+use sha2::Sha256;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -115,6 +117,39 @@ impl TokenVerifier for Authenticator {
             AuthError::Invalid(m) => m,
             AuthError::Missing => "missing token".into(),
         })
+    }
+
+    fn sign(&self, payload: &str) -> Option<String> {
+        Authenticator::sign(self, payload)
+    }
+
+    fn verify_signature(&self, payload: &str, signature: &str) -> bool {
+        Authenticator::verify_signature(self, payload, signature)
+    }
+}
+
+impl Authenticator {
+    /// HMAC-SHA256 of `payload` under the JWT secret, hex: signs short-lived file links, so a
+    /// link can be opened without a token and a token never rides in a URL.
+    /// None only if the HMAC refused the key, which it does for no length.
+    pub fn sign(&self, payload: &str) -> Option<String> {
+        Some(hex::encode(self.mac(payload)?.finalize().into_bytes()))
+    }
+
+    /// Whether `signature` is `sign(payload)`, compared in constant time.
+    pub fn verify_signature(&self, payload: &str, signature: &str) -> bool {
+        match (hex::decode(signature), self.mac(payload)) {
+            (Ok(bytes), Some(mac)) => mac.verify_slice(&bytes).is_ok(),
+            _ => false,
+        }
+    }
+
+    fn mac(&self, payload: &str) -> Option<Hmac<Sha256>> {
+        // A domain prefix keeps a link signature from ever matching any other use of the secret.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.config.secret.as_bytes()).ok()?;
+        mac.update(b"servihub-link:");
+        mac.update(payload.as_bytes());
+        Some(mac)
     }
 }
 

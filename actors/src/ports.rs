@@ -102,7 +102,13 @@ pub trait RateLimiter: Send + Sync + 'static {
     fn check(&self, user: UserId, limit: Limit) -> PortFuture<'_, Result<(), u64>>;
 }
 
-/// Turns a bearer token into an identity (the edge implements it with the platform's JWT rules).
+/// Turns a bearer token into an identity (the edge implements it with the platform's JWT rules),
+/// and signs short-lived links with the same secret, so a file link works without a token and a
+/// token never rides in a URL.
 pub trait TokenVerifier: Send + Sync + 'static {
     fn verify(&self, token: &str) -> Result<Identity, String>;
+    /// A signature of `payload`; None only when the key is unusable.
+    fn sign(&self, payload: &str) -> Option<String>;
+    /// Whether `signature` is `sign(payload)`, compared in constant time.
+    fn verify_signature(&self, payload: &str, signature: &str) -> bool;
 }

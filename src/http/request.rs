@@ -139,8 +139,30 @@ pub mod multipart {
             .map(|i| i + from)
     }
 
-    /// The content of the first part that carries a file (a `filename`), or else the first part.
-    pub fn first_file<'a>(body: &'a [u8], boundary: &str) -> Option<&'a [u8]> {
+    /// One part of a form: its content and, for a file, the name it was sent with.
+    #[derive(Debug, PartialEq)]
+    pub struct Part<'a> {
+        pub data: &'a [u8],
+        pub name: Option<String>,
+    }
+
+    /// The `filename` parameter of a part's headers (`filename*` is not used by browsers' forms).
+    fn file_name(headers: &str) -> Option<String> {
+        let line = headers
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        let lower = line.to_ascii_lowercase();
+        let at = lower.find("filename=")? + "filename=".len();
+        let rest = &line[at..];
+        let value = match rest.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next().unwrap_or(""),
+            None => rest.split(';').next().unwrap_or("").trim(),
+        };
+        (!value.is_empty()).then(|| value.to_string())
+    }
+
+    /// The first part that carries a file (a `filename`), or else the first part.
+    pub fn first_file<'a>(body: &'a [u8], boundary: &str) -> Option<Part<'a>> {
         let delimiter = format!("--{boundary}");
         let mut at = find(body, delimiter.as_bytes(), 0)? + delimiter.len();
         let mut first = None;
@@ -149,14 +171,20 @@ pub mod multipart {
                 return first;
             }
             let headers_end = find(body, b"\r\n\r\n", at)?;
-            let headers = String::from_utf8_lossy(&body[at..headers_end]).to_ascii_lowercase();
+            let headers = String::from_utf8_lossy(&body[at..headers_end]);
             let start = headers_end + 4;
             let end = find(body, format!("\r\n{delimiter}").as_bytes(), start)?;
             let content = &body[start..end];
-            if headers.contains("filename=") {
-                return Some(content);
+            if headers.to_ascii_lowercase().contains("filename=") {
+                return Some(Part {
+                    data: content,
+                    name: file_name(&headers),
+                });
             }
-            first.get_or_insert(content);
+            first.get_or_insert(Part {
+                data: content,
+                name: None,
+            });
             at = end + 2 + delimiter.len();
         }
     }
@@ -173,10 +201,15 @@ pub mod multipart {
             );
             assert_eq!(boundary("image/png"), None);
             let body = b"--xyz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--xyz--\r\n";
-            assert_eq!(first_file(body, "xyz"), Some(&b"\x89PNG"[..]));
+            let part = first_file(body, "xyz").unwrap();
+            assert_eq!(
+                (part.data, part.name.as_deref()),
+                (&b"\x89PNG"[..], Some("a.png"))
+            );
             let only =
                 b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n--xyz--";
-            assert_eq!(first_file(only, "xyz"), Some(&b"value"[..]));
+            let part = first_file(only, "xyz").unwrap();
+            assert_eq!((part.data, part.name), (&b"value"[..], None));
             assert_eq!(first_file(b"garbage", "xyz"), None);
             assert_eq!(first_file(b"--xyz\r\nno end of headers", "xyz"), None);
         }

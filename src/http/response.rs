@@ -79,7 +79,9 @@ pub fn cors(r: &mut Resp, origin: Option<&str>, request_origin: Option<&HeaderVa
     );
     h.insert(
         "access-control-allow-headers",
-        HeaderValue::from_static("authorization, content-type, last-event-id, x-request-id"),
+        HeaderValue::from_static(
+            "authorization, content-type, last-event-id, x-request-id, x-file-name",
+        ),
     );
     h.insert("access-control-max-age", HeaderValue::from_static("600"));
     h.insert("vary", HeaderValue::from_static("origin"));

@@ -80,6 +80,7 @@ async fn api(st: &AppState, req: Request<Incoming>, m: &Method, segs: &[&str]) -
             attachments::upload(st, req, id(c)?).await
         }
         (&Method::GET, ["attachments", a]) => attachments::download(st, req, id(a)?).await,
+        (&Method::GET, ["attachments", a, "link"]) => attachments::link(st, req, id(a)?).await,
         (&Method::PATCH, ["messages", i]) => messages::edit(st, req, id(i)?).await,
         (&Method::DELETE, ["messages", i]) => messages::delete(st, req, id(i)?).await,
         (&Method::PUT, ["messages", i, "reactions", e]) => {

@@ -121,6 +121,22 @@ pub async fn upload_attach_download(api: &mut Api<'_>, w: &mut Walk) {
             .status,
         403
     );
+    let tl = "/api/v1/attachments/{id}/link";
+    let pl = format!("{url}/link");
+    let link = api
+        .call(Method::GET, tl, &pl, Some(&agent), Body::None)
+        .await;
+    assert_eq!(link.status, 200);
+    let signed = s(&link.json["url"]);
+    let a = api.call(Method::GET, ta, &signed, None, Body::None).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.headers[CONTENT_TYPE], "image/png");
+    assert_eq!(
+        api.call(Method::GET, tl, &pl, Some(&other), Body::None)
+            .await
+            .status,
+        403
+    );
     assert_eq!(
         api.call(
             Method::GET,

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 export const TIMEOUT = 15_000;
 
 export const unique = (label) => `${label} ${Math.random().toString(36).slice(2, 8)}`;
-export const log = (page) => page.getByRole('log');
+/** The visible history (a labelled region; the live region is a separate, hidden log). */
+export const log = (page) => page.locator('.shc-log');
 export const input = (page) => page.getByLabel('Message', { exact: true });
 export const launcher = (page) => page.locator('.shc-launcher');
 export const inboxItem = (page, name) => page.locator('.shc-conv', { hasText: name });

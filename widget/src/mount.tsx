@@ -1,10 +1,12 @@
+import type { ComponentType } from 'preact';
 import { createRoot } from 'react-dom/client';
 import { ChatController } from './store/controller';
 import { totalUnread, type Mode } from './store/state';
 import type { ConnectionStatus } from './transport/connection';
 import type { TransportKind } from './transport/types';
-import { App } from './ui/App';
-import { CSS } from './ui/styles';
+import { ControllerContext } from './ui/context';
+import { contrast, parseRgb, readableOn } from './ui/contrast';
+import type { Strings } from './ui/strings';
 
 export interface MountOptions {
   /** Base URL of the chat node, e.g. `https://chat.example.com`. */
@@ -20,6 +22,18 @@ export interface MountOptions {
   title?: string;
   /** Customer mode: start with the panel open. */
   open?: boolean;
+  /** Language of the texts (`lang` attribute; default `en`). */
+  lang?: string;
+  /** Writing direction of the widget (default `ltr`); the host page's direction never leaks in. */
+  dir?: 'ltr' | 'rtl';
+  /** Replacements for any of the built-in English texts (see `STRINGS`). */
+  messages?: Partial<Strings>;
+  /** Locale for dates and times (default: the browser's). */
+  locale?: string;
+  /** Start with the sound and tab-title alerts for background messages on. */
+  notify?: boolean;
+  /** Agent mode from the customer bundle: where the console bundle is (default: beside it). */
+  consoleUrl?: string;
 }
 
 export interface WidgetEvents {
@@ -45,11 +59,43 @@ export function themeVar(name: string): string {
     : '--shc-' + name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
+/** The UI for a mode: the customer launcher and panel, or the agent console. */
+export type ModeApp = ComponentType<{ title?: string }>;
+
 /**
- * Mounts the widget into `element`, inside a shadow root so the host page and the widget cannot
+ * Text on the brand colour must stay readable whatever colour a business picks: unless an
+ * on-primary colour is given and passes 4.5:1, white or near-black is chosen by contrast.
+ */
+function fitOnPrimary(element: HTMLElement, container: HTMLElement): void {
+  const probe = document.createElement('i');
+  probe.style.cssText = 'color:var(--p);background:var(--op)';
+  container.append(probe);
+  const cs = getComputedStyle(probe);
+  const bg = parseRgb(cs.color);
+  const fg = parseRgb(cs.backgroundColor);
+  probe.remove();
+  if (!bg) return;
+  const given = getComputedStyle(element).getPropertyValue('--shc-color-on-primary').trim();
+  if (given && fg && contrast(bg, fg) >= 4.5) return;
+  if (given) console.warn('ServiHubChat: on-primary colour under 4.5:1, replaced');
+  container.style.setProperty('--op', readableOn(bg));
+}
+
+/**
+ * Mounts a mode's UI into `element`, inside a shadow root so the host page and the widget cannot
  * restyle each other. Events are also dispatched on `element` as `servihub:<name>` DOM events.
  */
-export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
+export function mountWith(
+  Ui: ModeApp,
+  element: HTMLElement,
+  options: MountOptions,
+  css: string,
+  /**
+   * Where the panel's code and styles are (`<base>.umd.js`, `<base>.css`), loaded on first open;
+   * without it the bundle carries them and `css` has every rule.
+   */
+  panelBase?: string,
+): WidgetHandle {
   if (!element) throw new Error('ServiHubChat.mount: element is required');
   if (!options?.apiUrl || !options.token) {
     throw new Error('ServiHubChat.mount: apiUrl and token are required');
@@ -62,11 +108,21 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   const shadow = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
   shadow.innerHTML = '';
   const style = document.createElement('style');
-  style.textContent = CSS;
+  style.textContent = css;
   const container = document.createElement('div');
   container.className = 'shc-root';
+  container.lang = options.lang || 'en';
+  container.dir = options.dir === 'rtl' ? 'rtl' : 'ltr';
   if (mode === 'agent') container.style.height = '100%';
   shadow.append(style, container);
+  // The launcher and panel go to the top layer, where no transform, filter or overflow of a host
+  // ancestor can capture their fixed position (or hide them under the page's own layers).
+  if (mode === 'customer' && 'showPopover' in container) {
+    container.popover = 'manual';
+    container.classList.add('shc-top');
+    container.showPopover();
+  }
+  fitOnPrimary(element, container);
 
   const listeners = new Map<string, Set<(d: never) => void>>();
   const emit = <K extends WidgetEventName>(name: K, detail: WidgetEvents[K]) => {
@@ -76,7 +132,28 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
 
   let unread = 0;
   let conn = '';
+  let linked = !panelBase;
+  if (panelBase) controller.store.setState({ styled: false });
+  // The panel's code and styles: fetched when the visitor shows intent (pointer over or focus on
+  // the widget) or opens it, never for visitors who leave the chat alone.
+  const loadPanel = () => {
+    if (linked) return;
+    linked = true;
+    let waiting = 2;
+    const done = () => --waiting || controller.store.setState({ styled: true });
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = panelBase + '.css';
+    const code = document.createElement('script');
+    code.src = panelBase + '.umd.js';
+    link.onload = link.onerror = code.onload = code.onerror = done;
+    shadow.append(link);
+    document.head.append(code);
+  };
+  container.addEventListener('pointerover', loadPanel);
+  container.addEventListener('focusin', loadPanel);
   const unsubscribe = controller.store.subscribe((s) => {
+    if (s.open) loadPanel();
     const count = totalUnread(s);
     if (count !== unread) emit('unread', { count: (unread = count) });
     if (s.connection.status + s.connection.kind !== conn) {
@@ -86,7 +163,11 @@ export function mount(element: HTMLElement, options: MountOptions): WidgetHandle
   });
 
   const root = createRoot(container);
-  root.render(<App controller={controller} title={options.title} />);
+  root.render(
+    <ControllerContext.Provider value={controller}>
+      <Ui title={options.title} />
+    </ControllerContext.Provider>,
+  );
   if (options.open) controller.setOpen(true);
   void controller.start();
 

@@ -36,7 +36,7 @@ async function openThread() {
   });
   const ui = within(host.shadowRoot!.querySelector<HTMLElement>('.shc-root')!);
   FakeWebSocket.last().open();
-  const log = await waitFor(() => ui.getByRole('log'));
+  const log = await waitFor(() => ui.getByRole('region', { name: 'Messages' }));
   await waitFor(() => expect(log).toHaveTextContent('My own words'));
   return { ui, log, api, ws: FakeWebSocket.last() };
 }
@@ -91,6 +91,10 @@ describe('message bubble', () => {
   it('deletes and shows the soft-deleted placeholder', async () => {
     const { log, ws } = await openThread();
     fireEvent.click(within(log).getByRole('button', { name: /Actions for message from You/ }));
+    fireEvent.click(within(log).getByRole('button', { name: 'Delete' }));
+    // It asks first; nothing is sent until the second Delete.
+    expect(ws.frames('message.delete')).toEqual([]);
+    expect(log).toHaveTextContent('Delete this message for everyone?');
     fireEvent.click(within(log).getByRole('button', { name: 'Delete' }));
     expect(ws.frames('message.delete')).toEqual([{ type: 'message.delete', messageId: '2' }]);
     ws.push({

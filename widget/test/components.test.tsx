@@ -89,7 +89,7 @@ describe('customer mode', () => {
     const launcher = await waitFor(() => ui.getByRole('button', { name: /Chat with/ }));
     fireEvent.click(launcher);
     const dialog = await waitFor(() => ui.getByRole('dialog', { name: 'Northwind Bikes' }));
-    const log = within(dialog).getByRole('log');
+    const log = within(dialog).getByRole('region', { name: 'Messages' });
     await waitFor(() => expect(log).toHaveTextContent('Welcome to Northwind Bikes'));
     expect(log).toHaveTextContent('Northwind Bikes • Alice');
     // Opening the thread reads it: the badge clears.
@@ -219,9 +219,13 @@ describe('agent mode', () => {
 
     fireEvent.click(within(nav).getAllByRole('button')[0]);
     const main = ui.getByRole('region', { name: 'Conversation' });
-    await waitFor(() => expect(within(main).getByRole('log')).toHaveTextContent('Welcome'));
+    await waitFor(() =>
+      expect(within(main).getByRole('region', { name: 'Messages' })).toHaveTextContent('Welcome'),
+    );
     fireEvent.keyDown(within(main).getByLabelText('Message'), { key: 'Escape' });
-    await waitFor(() => expect(within(main).queryByRole('log')).toBeNull());
+    await waitFor(() =>
+      expect(within(main).queryByRole('region', { name: 'Messages' })).toBeNull(),
+    );
     expect((shadow.activeElement as HTMLElement).dataset.conversation).toBe('10');
   });
 });

@@ -288,3 +288,44 @@ describe('outbox', () => {
     second.ctl.stop();
   });
 });
+
+describe('what the live region says', () => {
+  const said = (ctl: ChatController) => ctl.store.getState().announcements.map((a) => a.text);
+
+  it('says each new message from others once, in words, and nothing for own or repeated ones', async () => {
+    const { ctl } = setup();
+    await ctl.start();
+    const ws = FakeWebSocket.last();
+    ws.open();
+    ws.push({ type: 'message.new', message: message('4', { body: 'Your bike is ready' }) });
+    // A resume repeats it; own messages from another tab are not news.
+    ws.push({ type: 'message.new', message: message('4', { body: 'Your bike is ready' }) });
+    ws.push({ type: 'message.new', message: message('5', { senderId: '1001', body: 'Thanks' }) });
+    expect(said(ctl)).toEqual(['New message from Northwind Bikes • Alice: Your bike is ready']);
+    ctl.setOpen(true);
+    ws.push({ type: 'message.new', message: message('6', { body: 'See you' }) });
+    expect(said(ctl)[1]).toBe('Northwind Bikes • Alice: See you');
+    ctl.stop();
+  });
+
+  it('takes its words from the message table', async () => {
+    const { api } = setup();
+    const ctl = new ChatController({
+      apiUrl: 'http://node.test',
+      token: TOKEN,
+      mode: 'customer',
+      businessId: '1',
+      fetch: api.fetch,
+      messages: { newFrom: 'Nouveau message de {who} : {text}' },
+      connection: {
+        WebSocketImpl: FakeWebSocket as unknown as typeof WebSocket,
+        target: new EventTarget(),
+      },
+    });
+    await ctl.start();
+    FakeWebSocket.last().open();
+    FakeWebSocket.last().push({ type: 'message.new', message: message('7', { body: 'Bonjour' }) });
+    expect(said(ctl)).toEqual(['Nouveau message de Northwind Bikes • Alice : Bonjour']);
+    ctl.stop();
+  });
+});

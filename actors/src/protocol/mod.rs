@@ -76,6 +76,19 @@ pub struct Attachment {
     pub size_bytes: i64,
     pub width: Option<i32>,
     pub height: Option<i32>,
+    /// The uploader's file name, so readers see what they are opening; null when none was given.
+    #[serde(default)]
+    pub file_name: Option<String>,
+}
+
+/// A link that opens an attachment without a token until `expiresAt` (an extension of the
+/// protocol: `GET /attachments/{id}/link`), so no token is ever put in a URL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AttachmentLink {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// One emoji on a message with who put it there; an extension of the protocol's Message.

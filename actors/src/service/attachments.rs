@@ -1,7 +1,7 @@
 use super::Service;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
-use crate::protocol::{Attachment, AttachmentId, ConversationId};
+use crate::protocol::{Attachment, AttachmentId, AttachmentLink, ConversationId};
 use crate::store::attachments::NewAttachment;
 use crate::store::{self};
 
@@ -19,9 +19,28 @@ pub fn sniff(bytes: &[u8]) -> String {
     "application/octet-stream".into()
 }
 
+/// How long a signed file link opens the file: long enough to render a thread and click a
+/// link, short enough that a link copied into a log or a chat is dead soon after.
+pub const LINK_TTL_SECS: i64 = 15 * 60;
+
+/// The file name to keep: its last path segment, without control characters, at most 200
+/// characters; None when nothing readable is left.
+pub fn clean_file_name(raw: &str) -> Option<String> {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let name: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect::<String>()
+        .trim()
+        .to_string();
+    (!name.is_empty() && name != "." && name != "..").then_some(name)
+}
+
 /// A stored file ready to send: its type and bytes.
 pub struct Download {
     pub mime_type: String,
+    pub file_name: Option<String>,
     pub data: Vec<u8>,
 }
 
@@ -37,6 +56,7 @@ impl Service {
         who: &Identity,
         conv: ConversationId,
         bytes: &[u8],
+        file_name: Option<&str>,
     ) -> ApiResult<Attachment> {
         self.writable(who, conv).await?;
         if bytes.is_empty() {
@@ -57,6 +77,7 @@ impl Service {
         } else {
             (None, None)
         };
+        let file_name = file_name.and_then(clean_file_name);
         let row = store::attachments::insert(
             &self.pool,
             NewAttachment {
@@ -65,6 +86,7 @@ impl Service {
                 mime_type: &mime,
                 width,
                 height,
+                file_name: file_name.as_deref(),
                 data: bytes,
             },
         )
@@ -74,26 +96,103 @@ impl Service {
     }
 
     pub async fn download(&self, who: &Identity, id: AttachmentId) -> ApiResult<Download> {
-        let row = store::attachments::get(&self.pool, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("attachment not found"))?;
+        let row = self.attachment_row(id).await?;
         let conv = row
             .conversation_id
             .ok_or_else(|| ApiError::not_found("attachment not found"))?;
         self.readable(who, ConversationId(conv)).await?;
-        let data = store::attachments::data(&self.pool, id)
+        self.file(row).await
+    }
+
+    /// A link to the file that works without a token until it expires, for readers only.
+    pub async fn attachment_link(
+        &self,
+        who: &Identity,
+        id: AttachmentId,
+    ) -> ApiResult<AttachmentLink> {
+        let row = self.attachment_row(id).await?;
+        let conv = row
+            .conversation_id
+            .ok_or_else(|| ApiError::not_found("attachment not found"))?;
+        self.readable(who, ConversationId(conv)).await?;
+        let expires = chrono::Utc::now().timestamp() + LINK_TTL_SECS;
+        let sig = self
+            .verifier
+            .sign(&link_payload(id, expires))
+            .ok_or_else(|| {
+                tracing::error!(attachment = id.0, "link signing failed");
+                ApiError::internal()
+            })?;
+        Ok(AttachmentLink {
+            url: format!("{}?exp={expires}&sig={sig}", row.url),
+            expires_at: chrono::DateTime::from_timestamp(expires, 0).unwrap_or_default(),
+        })
+    }
+
+    /// The file behind a signed link: the signature stands for the access check made when the
+    /// link was issued.
+    pub async fn download_signed(
+        &self,
+        id: AttachmentId,
+        expires: i64,
+        sig: &str,
+    ) -> ApiResult<Download> {
+        if expires < chrono::Utc::now().timestamp() {
+            return Err(ApiError::unauthorized("link expired"));
+        }
+        if !self
+            .verifier
+            .verify_signature(&link_payload(id, expires), sig)
+        {
+            return Err(ApiError::forbidden("invalid link signature"));
+        }
+        let row = self.attachment_row(id).await?;
+        self.file(row).await
+    }
+
+    async fn attachment_row(
+        &self,
+        id: AttachmentId,
+    ) -> ApiResult<store::attachments::AttachmentRow> {
+        store::attachments::get(&self.pool, id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("attachment not found"))
+    }
+
+    async fn file(&self, row: store::attachments::AttachmentRow) -> ApiResult<Download> {
+        let data = store::attachments::data(&self.pool, AttachmentId(row.id))
             .await?
             .ok_or_else(|| ApiError::not_found("attachment not found"))?;
         Ok(Download {
             mime_type: row.mime_type,
+            file_name: row.file_name,
             data,
         })
     }
 }
 
+fn link_payload(id: AttachmentId, expires: i64) -> String {
+    format!("attachment:{}:{expires}", id.0)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sniff;
+    use super::{clean_file_name, sniff};
+
+    #[test]
+    fn keeps_only_the_base_name() {
+        assert_eq!(
+            clean_file_name("C:\\docs\\quote.pdf").as_deref(),
+            Some("quote.pdf")
+        );
+        assert_eq!(
+            clean_file_name("../../etc/passwd").as_deref(),
+            Some("passwd")
+        );
+        assert_eq!(clean_file_name(" a\u{0}b.txt ").as_deref(), Some("ab.txt"));
+        assert_eq!(clean_file_name("dir/"), None);
+        assert_eq!(clean_file_name(".."), None);
+    }
 
     #[test]
     fn sniffs_from_bytes() {

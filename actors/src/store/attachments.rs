@@ -14,6 +14,7 @@ pub struct AttachmentRow {
     pub conversation_id: Option<i64>,
     pub uploader_id: Option<i64>,
     pub message_id: Option<i64>,
+    pub file_name: Option<String>,
 }
 
 impl AttachmentRow {
@@ -25,12 +26,14 @@ impl AttachmentRow {
             size_bytes: self.size_bytes,
             width: self.width,
             height: self.height,
+            file_name: self.file_name.clone(),
         }
     }
 }
 
 const COLUMNS: &str =
-    "id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id, message_id";
+    "id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id, \
+     message_id, file_name";
 
 /// What an upload stores: metadata and the bytes, in one transaction.
 pub struct NewAttachment<'a> {
@@ -39,6 +42,7 @@ pub struct NewAttachment<'a> {
     pub mime_type: &'a str,
     pub width: Option<i32>,
     pub height: Option<i32>,
+    pub file_name: Option<&'a str>,
     pub data: &'a [u8],
 }
 
@@ -46,8 +50,8 @@ pub async fn insert(pool: &PgPool, new: NewAttachment<'_>) -> StoreResult<Attach
     let mut tx = pool.begin().await?;
     let row: AttachmentRow = sqlx::query_as(&format!(
         "WITH next AS (SELECT nextval('attachments_id_seq') AS id)
-         INSERT INTO attachments (id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id)
-         SELECT id, '/api/v1/attachments/' || id, $1, $2, $3, $4, $5, $6 FROM next
+         INSERT INTO attachments (id, url, mime_type, size_bytes, width, height, conversation_id, uploader_id, file_name)
+         SELECT id, '/api/v1/attachments/' || id, $1, $2, $3, $4, $5, $6, $7 FROM next
          RETURNING {COLUMNS}"
     ))
     .bind(new.mime_type)
@@ -56,6 +60,7 @@ pub async fn insert(pool: &PgPool, new: NewAttachment<'_>) -> StoreResult<Attach
     .bind(new.height)
     .bind(new.conversation.0)
     .bind(new.uploader.0)
+    .bind(new.file_name)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("INSERT INTO attachment_blobs (attachment_id, data) VALUES ($1, $2)")

@@ -1,4 +1,12 @@
-import type { Attachment, ContentType, Conversation, ErrorBody, Message, Page } from '../protocol';
+import type {
+  Attachment,
+  AttachmentLink,
+  ContentType,
+  Conversation,
+  ErrorBody,
+  Message,
+  Page,
+} from '../protocol';
 
 /** Uploads above this size are refused by the node; checking first saves a wasted transfer. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -33,10 +41,22 @@ export class RestClient {
     return this.apiUrl.replace(/\/$/, '') + path;
   }
 
-  /** URL a browser element (img, link) can load: it cannot send headers, so the token rides along. */
-  fileUrl(url: string): string {
-    const abs = /^https?:/.test(url) ? url : this.url(url);
-    return abs + (abs.includes('?') ? '&' : '?') + 'access_token=' + encodeURIComponent(this.token);
+  private links = new Map<string, [number, Promise<string>]>();
+
+  /**
+   * A URL an element (img, link) can load without headers: a short-lived link signed by the node,
+   * so the token never appears in a URL (logs, referrers, shared links). Reused for 10 minutes
+   * (links last 15).
+   */
+  fileUrl(id: string): Promise<string> {
+    const hit = this.links.get(id);
+    if (hit && hit[0] > Date.now()) return hit[1];
+    const url = this.request<AttachmentLink>('GET', `/attachments/${id}/link`).then((l) =>
+      /^https?:/.test(l.url) ? l.url : this.url(l.url),
+    );
+    this.links.set(id, [Date.now() + 600_000, url]);
+    url.catch(() => this.links.delete(id));
+    return url;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -113,6 +133,8 @@ export class RestClient {
       xhr.open('POST', this.url(`/api/v1/conversations/${conversationId}/attachments`));
       xhr.setRequestHeader('authorization', 'Bearer ' + this.token);
       xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
+      const name = (file as File).name;
+      if (name) xhr.setRequestHeader('x-file-name', encodeURIComponent(name));
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
       xhr.onload = () => {
         let parsed: unknown;

@@ -7,6 +7,7 @@
 import type { ServerEvent } from './generated/ServerEvent';
 
 export type { Attachment } from './generated/Attachment';
+export type { AttachmentLink } from './generated/AttachmentLink';
 export type { ClientFrame } from './generated/ClientFrame';
 export type { Community } from './generated/Community';
 export type { ContentType } from './generated/ContentType';

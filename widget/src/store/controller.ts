@@ -12,18 +12,27 @@ import { firstStoredId, lastStoredId, localId, mergeMessages, type ChatMessage }
 import { identityFromToken, newClientId, toggleReaction } from './helpers';
 import { keepOutbox } from './outbox';
 import { createChatStore, type ChatStore, type Mode } from './state';
+import { STRINGS, fill, type Strings } from '../ui/strings';
+import { excerpt, preview, senderLabel } from '../ui/format';
 
 export interface ControllerOptions {
   apiUrl: string;
   token: string;
   mode: Mode;
   businessId?: string;
+  /** Replacements for the built-in English texts. */
+  messages?: Partial<Strings>;
+  /** BCP 47 locale for dates and times (default: the browser's). */
+  locale?: string;
+  /** Start with the sound and tab-title alerts on (the visitor can still turn them off). */
+  notify?: boolean;
   /** Test seams: transports and timers. */
   connection?: Partial<ConnectionOptions>;
   fetch?: typeof fetch;
 }
 
 const PAGE = 50;
+const ALERTS_KEY = 'servihub-chat:alerts';
 /** A send without an ack in this time is shown as failed so the user can retry it. */
 const ACK_TIMEOUT_MS = 15_000;
 /** The node expires a typing state after 5 s; renewing a little earlier keeps it steady. */
@@ -42,9 +51,19 @@ export class ChatController {
   private loading = false;
   private loaded = false;
   private unsubscribeOutbox?: () => void;
+  /** Half-typed text per conversation, kept while the panel is closed or another thread is open. */
+  readonly drafts = new Map<string, string>();
+  readonly t: Strings;
+  readonly locale?: string;
+  private said = 0;
+  private audio?: AudioContext;
+  private hiddenCount = 0;
+  private title = '';
 
   constructor(private readonly opts: ControllerOptions) {
     this.store = createChatStore(opts.mode);
+    this.t = { ...STRINGS, ...opts.messages };
+    this.locale = opts.locale;
     // Known before any `hello`: SSE clients may never get one, and optimistic messages need it.
     this.store.setState({ me: identityFromToken(opts.token) });
     this.rest = new RestClient(opts.apiUrl, opts.token, opts.fetch);
@@ -60,6 +79,14 @@ export class ChatController {
   }
 
   async start(): Promise<void> {
+    let stored: string | null = null;
+    try {
+      stored = localStorage.getItem(ALERTS_KEY);
+    } catch {
+      // storage disabled: the mount option decides
+    }
+    this.store.setState({ alerts: stored ? stored === '1' : !!this.opts.notify });
+    document.addEventListener('visibilitychange', this.onVisible);
     this.unsubscribeOutbox = keepOutbox(this.store);
     this.connection.start();
     await this.load();
@@ -91,6 +118,8 @@ export class ChatController {
   }
 
   stop(): void {
+    document.removeEventListener('visibilitychange', this.onVisible);
+    this.onVisible();
     this.unsubscribeOutbox?.();
     this.connection.stop();
     for (const t of [...this.ackTimers.values(), ...this.typingTimers.values()]) clearTimeout(t);
@@ -113,6 +142,56 @@ export class ChatController {
 
   setOpen(open: boolean): void {
     this.store.setState({ open });
+  }
+
+  /** Adds one line to the live region; only the last few are kept in the DOM. */
+  announce(text: string): void {
+    const id = ++this.said;
+    this.store.setState((s) => ({ announcements: [...s.announcements.slice(-4), { id, text }] }));
+  }
+
+  setAlerts(on: boolean): void {
+    this.store.setState({ alerts: on });
+    try {
+      localStorage.setItem(ALERTS_KEY, on ? '1' : '0');
+    } catch {
+      // the choice lasts for this page only
+    }
+    // Created on the visitor's click, so the browser lets it play later.
+    if (on && !this.audio && typeof AudioContext !== 'undefined') this.audio = new AudioContext();
+  }
+
+  private readonly onVisible = () => {
+    if (document.visibilityState === 'hidden' || !this.hiddenCount) return;
+    this.hiddenCount = 0;
+    document.title = this.title;
+  };
+
+  /** A message from someone else: said in words, and an alert when the page is in the background. */
+  private incoming(m: Message): void {
+    const s = this.store.getState();
+    if (
+      m.senderId === s.me.userId ||
+      s.threads[m.conversationId]?.messages.some((x) => x.id === m.id)
+    )
+      return;
+    const who = senderLabel(m, s.conversations[m.conversationId], s.me.userId, this.t);
+    const shown = s.mode === 'agent' ? s.activeId === m.conversationId : s.open;
+    const text = excerpt(preview(m, this.t), 200);
+    this.announce(fill(shown ? this.t.said : this.t.newFrom, { who, text }));
+    if (!s.alerts || document.visibilityState !== 'hidden') return;
+    if (!this.hiddenCount++) this.title = document.title;
+    document.title = fill(this.t.titleNotice, { n: this.hiddenCount }) + ' · ' + this.title;
+    const a = this.audio;
+    if (a) {
+      const o = a.createOscillator();
+      const g = a.createGain();
+      g.gain.value = 0.08;
+      o.frequency.value = 880;
+      o.connect(g).connect(a.destination);
+      o.start();
+      o.stop(a.currentTime + 0.18);
+    }
   }
 
   async loadLatest(cid: string): Promise<void> {
@@ -335,6 +414,7 @@ export class ChatController {
       return;
     }
     if (event.type === 'typing') this.expireTyping(event.conversationId, event.userId);
+    if (event.type === 'message.new') this.incoming(event.message);
     if (
       event.type === 'message.new' &&
       !this.store.getState().conversations[event.message.conversationId]
@@ -372,6 +452,7 @@ export class ChatController {
     status: ChatMessage['status'],
     error?: string,
   ): void {
+    if (status === 'failed') this.announce(this.t.failed + (error ? ' ' + error : ''));
     this.store.setState((s) =>
       withThreadMessages(s, cid, (list) =>
         list.map((m) =>

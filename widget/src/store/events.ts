@@ -40,7 +40,12 @@ export function applyEvent(state: ChatState, event: ServerEvent): Partial<ChatSt
       };
     }
     case 'presence':
-      return { presence: { ...state.presence, [event.userId]: event.status } };
+      return {
+        presence: { ...state.presence, [event.userId]: event.status },
+        ...(event.lastSeenAt
+          ? { lastSeen: { ...state.lastSeen, [event.userId]: event.lastSeenAt } }
+          : {}),
+      };
     case 'conversation.new': {
       const c = event.conversation;
       if (!c || state.conversations[c.id]) return null;

@@ -28,6 +28,17 @@ export interface ChatState {
   /** conversationId -> the other users typing there now. */
   typing: Record<string, Typist[]>;
   presence: Record<string, 'online' | 'offline'>;
+  /** userId -> when that user was last seen online (from presence events). */
+  lastSeen: Record<string, string>;
+  /**
+   * What the screen-reader live region says, newest last: one line per incoming message or
+   * failure, written as words (never the menus, chips and buttons around a message).
+   */
+  announcements: { id: number; text: string }[];
+  /** Whether the panel's styles are in (the customer bundle loads them on first open). */
+  styled: boolean;
+  /** Opt-in sound and tab-title alert for messages that arrive while the page is hidden. */
+  alerts: boolean;
   /** conversationId -> userId -> the last message id that user has read (other users only). */
   reads: Record<string, Record<string, string>>;
   activeId: string | null;
@@ -52,6 +63,10 @@ export function createChatStore(mode: Mode) {
     threads: {},
     typing: {},
     presence: {},
+    lastSeen: {},
+    announcements: [],
+    alerts: false,
+    styled: true,
     reads: {},
     activeId: null,
     open: false,

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { MAX_UPLOAD_BYTES } from '../api/rest';
-import { useController } from './context';
+import { useController, useT } from './context';
+import { fill } from './strings';
 import { ClipIcon } from './icons';
 
 interface Draft {
@@ -11,7 +12,14 @@ interface Draft {
 /** Text input, attachment picker with preview and upload progress, and the send button. */
 export function Composer({ conversationId }: { conversationId: string }) {
   const ctl = useController();
-  const [text, setText] = useState('');
+  const t = useT();
+  // The half-typed text outlives the composer: closing the panel or switching threads keeps it.
+  const [text, setText] = useState(() => ctl.drafts.get(conversationId) ?? '');
+  const keep = (v: string) => {
+    setText(v);
+    if (v) ctl.drafts.set(conversationId, v);
+    else ctl.drafts.delete(conversationId);
+  };
   const [draft, setDraft] = useState<Draft | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState('');
@@ -26,7 +34,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
     setError('');
     if (!file) return;
     if (file.size > MAX_UPLOAD_BYTES) {
-      setError(`${file.name} is larger than the 10 MiB limit.`);
+      setError(fill(t.tooLarge, { name: file.name }));
       return;
     }
     const previewUrl = file.type.startsWith('image/') ? URL.createObjectURL(file) : null;
@@ -44,7 +52,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
     if ((!body && !draft) || progress !== null) return;
     if (!draft) {
       ctl.send(conversationId, body);
-      setText('');
+      keep('');
       return;
     }
     setProgress(0);
@@ -52,10 +60,10 @@ export function Composer({ conversationId }: { conversationId: string }) {
       const att = await ctl.rest.upload(conversationId, draft.file, setProgress);
       const kind = att.mimeType?.startsWith('image/') ? 'IMAGE' : 'FILE';
       ctl.send(conversationId, body, [att.id], kind);
-      setText('');
+      keep('');
       clearDraft();
     } catch (err) {
-      setError('Upload failed: ' + (err as Error).message);
+      setError(fill(t.uploadFailed, { error: (err as Error).message }));
     } finally {
       setProgress(null);
       input.current?.focus();
@@ -72,14 +80,18 @@ export function Composer({ conversationId }: { conversationId: string }) {
       {draft && (
         <div className="shc-preview">
           {draft.previewUrl ? (
-            <img src={draft.previewUrl} alt={'Preview of ' + draft.file.name} />
+            <img src={draft.previewUrl} alt={fill(t.preview, { name: draft.file.name })} />
           ) : (
             <span>{draft.file.name}</span>
           )}
           {progress !== null ? (
-            <progress max={1} value={progress} aria-label="Upload progress" />
+            <progress max={1} value={progress} aria-label={t.progress} />
           ) : (
-            <button type="button" onClick={clearDraft} aria-label={'Remove ' + draft.file.name}>
+            <button
+              type="button"
+              onClick={clearDraft}
+              aria-label={fill(t.remove, { name: draft.file.name })}
+            >
               ×
             </button>
           )}
@@ -93,22 +105,23 @@ export function Composer({ conversationId }: { conversationId: string }) {
           type="file"
           onChange={(e) => pick((e.target as HTMLInputElement).files?.[0])}
         />
-        <label className="shc-attach shc-btn" htmlFor={id + '-file'} title="Attach a file">
+        <label className="shc-attach shc-btn" htmlFor={id + '-file'} title={t.attach}>
           <ClipIcon />
-          <span className="shc-sr">Attach a file</span>
+          <span className="shc-sr">{t.attach}</span>
         </label>
         <label className="shc-sr" htmlFor={id}>
-          Message
+          {t.message}
         </label>
         <textarea
           ref={input}
           id={id}
           rows={1}
-          placeholder="Write a message…"
+          dir="auto"
+          placeholder={t.placeholder}
           value={text}
           onInput={(e) => {
             const v = (e.target as HTMLTextAreaElement).value;
-            setText(v);
+            keep(v);
             ctl.setTyping(conversationId, v.length > 0);
           }}
           onBlur={() => ctl.setTyping(conversationId, false)}
@@ -117,7 +130,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
           }}
         />
         <button className="shc-send shc-btn" type="submit" disabled={progress !== null}>
-          Send
+          {t.send}
         </button>
       </div>
     </form>

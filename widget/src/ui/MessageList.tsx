@@ -3,7 +3,11 @@ import { compareIds } from '../protocol';
 import { isLocal } from '../store/messages';
 import { emptyThread } from '../store/state';
 import { Bubble } from './Bubble';
-import { useChat, useController } from './context';
+import { useChat, useController, useT } from './context';
+import { dayLabel, dayOf } from './format';
+
+/** Messages from one sender less than this apart share one name label. */
+const GROUP_MS = 5 * 60_000;
 
 const NEAR_EDGE_PX = 80;
 const EMPTY = emptyThread();
@@ -11,6 +15,8 @@ const EMPTY = emptyThread();
 /** The conversation history: a polite live log, growing upwards as older pages load. */
 export function MessageList({ conversationId }: { conversationId: string }) {
   const ctl = useController();
+  const t = useT();
+  const agent = useChat((s) => s.mode === 'agent');
   const thread = useChat((s) => s.threads[conversationId]) ?? EMPTY;
   const conversation = useChat((s) => s.conversations[conversationId]);
   const me = useChat((s) => s.me.userId);
@@ -79,17 +85,14 @@ export function MessageList({ conversationId }: { conversationId: string }) {
           disabled={thread.loading}
           onClick={() => void ctl.loadOlder(conversationId)}
         >
-          {thread.loading ? 'Loading…' : 'Load earlier messages'}
+          {thread.loading ? t.loading : t.loadEarlier}
         </button>
       )}
       <div
         className="shc-log"
         ref={ref}
-        role="log"
-        aria-live="polite"
-        aria-relevant="additions"
-        aria-busy={thread.loading}
-        aria-label="Messages"
+        role="region"
+        aria-label={t.history}
         tabIndex={0}
         onScroll={onScroll}
         onLoadCapture={() => {
@@ -100,18 +103,41 @@ export function MessageList({ conversationId }: { conversationId: string }) {
       >
         <ol className="shc-list">
           {thread.loaded && thread.messages.length === 0 && (
-            <li className="shc-empty">No messages yet. Say hello!</li>
+            <li className="shc-empty">
+              {agent ? (
+                t.empty
+              ) : (
+                <>
+                  <strong>{t.greeting}</strong> {t.greetingBody}
+                </>
+              )}
+            </li>
           )}
-          {thread.messages.map((m) => (
-            <Bubble
-              key={m.clientId && m.senderId === me ? m.clientId : m.id}
-              message={m}
-              conversation={conversation}
-              me={me}
-              read={m.id === readId}
-              latest={m.id === latestOwnId}
-            />
-          ))}
+          {thread.messages.map((m, i) => {
+            const prev = thread.messages[i - 1];
+            const newDay = !prev || dayOf(prev.createdAt) !== dayOf(m.createdAt);
+            const grouped =
+              !newDay &&
+              prev.senderId === m.senderId &&
+              Date.parse(m.createdAt) - Date.parse(prev.createdAt) < GROUP_MS;
+            const key = m.clientId && m.senderId === me ? m.clientId : m.id;
+            return [
+              newDay && (
+                <li key={'d' + key} className="shc-day">
+                  <h3>{dayLabel(m.createdAt, t, ctl.locale)}</h3>
+                </li>
+              ),
+              <Bubble
+                key={key}
+                message={m}
+                conversation={conversation}
+                me={me}
+                first={!grouped}
+                read={m.id === readId}
+                latest={m.id === latestOwnId}
+              />,
+            ];
+          })}
         </ol>
       </div>
     </div>

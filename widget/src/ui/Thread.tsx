@@ -1,15 +1,8 @@
 import { useEffect } from 'react';
 import { Composer } from './Composer';
-import { useChat, useController } from './context';
+import { useChat, useController, useT } from './context';
 import { typingText } from './format';
 import { MessageList } from './MessageList';
-
-const CONNECTION_TEXT = {
-  connecting: 'Connecting…',
-  online: '',
-  reconnecting: 'Connection lost. Reconnecting…',
-  offline: 'You are offline. Messages will be sent when the connection returns.',
-};
 
 /** One conversation: history, live status line and composer. Marks messages read while shown. */
 export function Thread({ conversationId, visible }: { conversationId: string; visible: boolean }) {
@@ -34,15 +27,20 @@ export function Thread({ conversationId, visible }: { conversationId: string; vi
   );
 }
 
-/** Typing and connection state, announced politely as they change. */
+/** Typing and connection state, announced politely as they change; offline is a banner. */
 function StatusLine({ conversationId }: { conversationId: string }) {
+  const t = useT();
   const typists = useChat((s) => s.typing[conversationId]);
   const status = useChat((s) => s.connection.status);
-  const typing = typingText((typists ?? []).map((t) => t.name));
+  const typing = typingText(
+    (typists ?? []).map((x) => x.name),
+    t,
+  );
+  const conn = status === 'online' ? '' : t[status === 'offline' ? 'offlineBanner' : status];
   return (
     <div className="shc-status" role="status" aria-live="polite">
       {typing && <span className="shc-typing">{typing}</span>}
-      {CONNECTION_TEXT[status] && <span className="shc-conn">{CONNECTION_TEXT[status]}</span>}
+      {conn && <span className={'shc-conn shc-' + status}>{conn}</span>}
     </div>
   );
 }

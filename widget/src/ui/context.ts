@@ -16,3 +16,8 @@ export function useController(): ChatController {
 export function useChat<T>(selector: (s: ChatState) => T): T {
   return useStore(useController().store, selector);
 }
+
+/** The texts in use: the built-in English table with the host's replacements. */
+export function useT() {
+  return useController().t;
+}

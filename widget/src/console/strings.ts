@@ -1,0 +1,26 @@
+/** The agent console's texts; replaceable through `messages` like the widget's own. */
+export const CONSOLE_STRINGS = {
+  inbox: 'Inbox',
+  conversations: 'Conversations',
+  noConversations: 'No conversations yet.',
+  selectConversation: 'Select a conversation.',
+  back: 'Back to inbox',
+  conversation: 'Conversation',
+  details: 'Customer details',
+  hideDetails: 'Hide details',
+  status: 'Status',
+  lastSeen: 'Last seen {when}',
+  seenNever: 'Not seen online yet',
+  onlineNow: 'Online now',
+  otherConversations: 'Other conversations',
+  noOthers: 'None',
+  customerN: 'Customer {id}',
+  unread: 'unread',
+  shortcuts: 'Keyboard shortcuts',
+  nextConv: 'Next conversation',
+  prevConv: 'Previous conversation',
+  focusReply: 'Go to the reply box',
+  closeThread: 'Back to the inbox',
+  noMessagesYet: 'No messages yet',
+};
+export type ConsoleStrings = typeof CONSOLE_STRINGS;

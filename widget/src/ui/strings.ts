@@ -1,0 +1,80 @@
+/**
+ * Every text the customer widget shows or announces, in one replaceable table: pass
+ * `messages: { send: 'Envoyer', … }` to `mount` (with `lang`) to translate it. `{name}`-style
+ * placeholders are filled in by `fill`.
+ */
+export const STRINGS = {
+  chatWith: 'Chat with {name}',
+  closeChatWith: 'Close chat with {name}',
+  unread1: '{n} unread message',
+  unreadN: '{n} unread messages',
+  close: 'Close chat',
+  staff: 'Staff',
+  online: 'online',
+  offline: 'offline',
+  you: 'You',
+  customer: 'Customer',
+  business: 'Business',
+  message: 'Message',
+  placeholder: 'Write a message…',
+  send: 'Send',
+  attach: 'Attach a file',
+  remove: 'Remove {name}',
+  preview: 'Preview of {name}',
+  progress: 'Upload progress',
+  tooLarge: '{name} is larger than the 10 MiB limit.',
+  uploadFailed: 'Upload failed: {error}',
+  actions: 'Actions for message from {who}, {time}: {text}',
+  messageActions: 'Message actions',
+  react: 'React with {name}',
+  thumbsUp: 'thumbs up',
+  heart: 'heart',
+  laughing: 'laughing',
+  party: 'party',
+  chipMine: '{emoji} {n}, remove your reaction',
+  chip: '{emoji} {n}, react',
+  edit: 'Edit',
+  del: 'Delete',
+  confirmDelete: 'Delete this message for everyone?',
+  cancel: 'Cancel',
+  save: 'Save',
+  editMessage: 'Edit message',
+  edited: '(edited)',
+  deleted: 'Message deleted',
+  notSent: 'Not sent',
+  retry: 'Retry',
+  sending: 'Sending…',
+  queued: 'Waiting for the connection: it will be sent when you are back online',
+  sent: 'Sent',
+  read: 'Read',
+  connecting: 'Connecting…',
+  reconnecting: 'Connection lost. Reconnecting…',
+  offlineBanner: 'You are offline. Messages will be sent when the connection returns.',
+  youOffline: 'You are offline',
+  typing1: '{a} is typing…',
+  typingN: '{a} and {b} are typing…',
+  someone: 'Someone',
+  loadEarlier: 'Load earlier messages',
+  loading: 'Loading…',
+  history: 'Messages',
+  today: 'Today',
+  yesterday: 'Yesterday',
+  empty: 'No messages yet.',
+  greeting: 'Hi there 👋',
+  greetingBody: 'Ask us anything: we answer right here.',
+  replyTime: 'Usually replies within a few minutes',
+  newFrom: 'New message from {who}: {text}',
+  said: '{who}: {text}',
+  attachment: 'Attachment',
+  alerts: 'Sound and tab alerts for new messages',
+  titleNotice: '({n}) New message',
+  failed: 'Your message was not sent.',
+};
+
+export type Strings = typeof STRINGS;
+export type StringKey = keyof Strings;
+
+/** `fill('Chat with {name}', { name: 'Bikes' })` → `Chat with Bikes`. */
+export function fill(text: string, vars?: Record<string, string | number>): string {
+  return vars ? text.replace(/\{(\w+)\}/g, (m, k: string) => String(vars[k] ?? m)) : text;
+}
