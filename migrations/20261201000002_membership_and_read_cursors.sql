@@ -39,3 +39,6 @@ ON CONFLICT DO NOTHING;
 INSERT INTO business_customers (business_id, user_id)
 SELECT business_id, user_id FROM community_subscriptions
 ON CONFLICT DO NOTHING;
+
+-- Upload quotas sum a user's files of the last day.
+CREATE INDEX attachments_uploader_created_idx ON attachments (uploader_id, created_at);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub use servihub_actors::identity::Identity;
 use servihub_actors::ports::TokenVerifier;
 use servihub_actors::protocol::{BusinessId, Role, UserId};
+use servihub_actors::service::text::display_name;
 use sha2::Sha256;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -24,7 +25,15 @@ struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    aud: Option<String>,
+    aud: Option<Audience>,
+}
+
+/// RFC 7519 lets `aud` be one string or an array of them.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -46,6 +55,7 @@ impl Authenticator {
     pub fn new(config: &JwtConfig) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 30;
+        validation.validate_nbf = true;
         let mut required = vec!["exp"];
         if config.issuer.is_some() {
             required.push("iss");
@@ -82,15 +92,14 @@ impl Authenticator {
             (true, b) => b,
             (false, _) => None,
         };
-        let name = c
-            .name
-            .map(|n| n.trim().chars().take(100).collect::<String>())
-            .filter(|n| !n.is_empty());
+        // Plain text, like every user-controlled field (docs/protocol.md "Content").
+        let name = c.name.as_deref().and_then(display_name);
         Ok(Identity {
             user_id: c.sub,
             role: c.role,
             business_id,
             name,
+            expires_at: i64::try_from(c.exp).ok(),
         })
     }
 
@@ -104,7 +113,7 @@ impl Authenticator {
             name: who.name.clone(),
             exp,
             iss: self.config.issuer.clone(),
-            aud: self.config.audience.clone(),
+            aud: self.config.audience.clone().map(Audience::One),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| AuthError::Invalid(e.to_string()))
@@ -188,9 +197,20 @@ mod tests {
             role: Role::Agent,
             business_id: Some(BusinessId(1)),
             name: Some("Alice".into()),
+            expires_at: None,
         };
         let t = a.mint(&who, 60).unwrap();
-        assert_eq!(a.verify(&t).unwrap(), who);
+        let back = a.verify(&t).unwrap();
+        assert!(back
+            .expires_at
+            .is_some_and(|e| e > chrono::Utc::now().timestamp()));
+        assert_eq!(
+            Identity {
+                expires_at: None,
+                ..back
+            },
+            who
+        );
         let mut forged = t.clone();
         forged.pop();
         assert!(a.verify(&forged).is_err());

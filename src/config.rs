@@ -49,6 +49,11 @@ pub struct Config {
     pub rate_limit_messages: u32,
     pub rate_limit_window: Duration,
     pub widget_dir: String,
+    /// Open connections per node at most (`MAX_CONNECTIONS`, 10000); past it, 503 at once.
+    pub max_connections: u32,
+    /// Open connections per client address at most (`MAX_CONNECTIONS_PER_IP`, 256; 0 turns the
+    /// cap off, for nodes behind a load balancer whose own address every client shares).
+    pub max_connections_per_ip: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/servihub_chat";
@@ -125,6 +130,11 @@ pub fn from_lookup(
     let persist_max_pending = parse_num(&var, "PERSIST_MAX_PENDING", 10_000)?;
     let presence_ttl_ms = parse_num(&var, "PRESENCE_TTL_MS", 20_000)?;
     let database_pool_size = parse_num(&var, "DATABASE_POOL_SIZE", 20)?;
+    let max_connections = parse_num(&var, "MAX_CONNECTIONS", 10_000)?;
+    let max_connections_per_ip = match var("MAX_CONNECTIONS_PER_IP").as_deref().map(str::trim) {
+        Some("0") => 0,
+        _ => parse_num(&var, "MAX_CONNECTIONS_PER_IP", 256)?,
+    };
     if presence_ttl_ms < 400 {
         return Err(ConfigError {
             var: "PRESENCE_TTL_MS",
@@ -165,6 +175,8 @@ pub fn from_lookup(
         rate_limit_messages,
         rate_limit_window: Duration::from_millis(window_ms as u64),
         widget_dir: var("WIDGET_DIR").unwrap_or_else(|| "widget".into()),
+        max_connections,
+        max_connections_per_ip,
     })
 }
 

@@ -105,6 +105,7 @@ fn token(args: &[String]) -> ExitCode {
         role,
         business_id,
         name: flag(args, "--name"),
+        expires_at: None,
     };
     match Authenticator::new(&config.jwt).mint(&who, ttl) {
         Ok(t) => {

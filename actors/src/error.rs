@@ -46,6 +46,12 @@ impl ApiError {
         }
     }
 
+    /// The same error with another message.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
     pub fn body(&self, reference: Option<String>) -> ErrorBody {
         ErrorBody {
             code: self.code,

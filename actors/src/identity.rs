@@ -10,6 +10,8 @@ pub struct Identity {
     /// The business a staff member works for; None for customers.
     pub business_id: Option<BusinessId>,
     pub name: Option<String>,
+    /// When the token stops being valid (Unix seconds): live sockets close then.
+    pub expires_at: Option<i64>,
 }
 
 impl Identity {

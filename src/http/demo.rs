@@ -55,6 +55,7 @@ fn session(st: &AppState, req: &Request<Incoming>) -> ApiResult<Resp> {
             role: Role::Agent,
             business_id: Some(BusinessId(DEMO_BUSINESS)),
             name: Some("Alice".into()),
+            expires_at: None,
         },
         Some("customer") | None => {
             let user = match query_param(req, "user") {
@@ -73,6 +74,7 @@ fn session(st: &AppState, req: &Request<Incoming>) -> ApiResult<Resp> {
                 role: Role::Customer,
                 business_id: None,
                 name: Some(name),
+                expires_at: None,
             }
         }
         Some(_) => return Err(ApiError::bad_request("as must be customer or agent")),

@@ -4,6 +4,7 @@
 
 pub mod cursor;
 pub mod demo;
+pub mod limits;
 pub mod request;
 pub mod response;
 pub mod rest;
@@ -14,7 +15,8 @@ pub mod ws;
 use crate::config::Config;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use limits::{refuse, AcceptBackoff, ConnectionLimits, HEADER_TIMEOUT};
 use metrics_exporter_prometheus::PrometheusHandle;
 use ractor::ActorCell;
 use servihub_actors::service::Service;
@@ -36,9 +38,16 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
 }
 
-/// Accepts connections until `shutdown` flips, then lets open ones finish (up to 10 s).
+/// Accepts connections until `shutdown` flips, then lets open ones finish (up to 10 s). Every
+/// connection holds a slot of the node's and its address's cap while it is open, and must send
+/// its request headers within `HEADER_TIMEOUT` (also the keep-alive idle limit).
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
     let mut shutdown = state.shutdown.clone();
+    let limits = ConnectionLimits::new(
+        state.config.max_connections as usize,
+        state.config.max_connections_per_ip as usize,
+    );
+    let mut backoff = AcceptBackoff::default();
     // One clone per open connection: the count tells when all have finished.
     let open = Arc::new(());
     loop {
@@ -47,7 +56,15 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
                 let (stream, peer) = match accepted {
                     Ok(s) => s,
                     Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
+                        backoff.failed(&e).await;
+                        continue;
+                    }
+                };
+                backoff.succeeded();
+                let slot = match limits.admit(peer.ip()) {
+                    Ok(slot) => slot,
+                    Err(why) => {
+                        refuse(stream, why).await;
                         continue;
                     }
                 };
@@ -61,6 +78,8 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
                 let guard = open.clone();
                 tokio::spawn(async move {
                     let conn = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEADER_TIMEOUT)
                         .max_buf_size(128 * 1024)
                         .serve_connection(TokioIo::new(stream), svc)
                         .with_upgrades();
@@ -75,6 +94,7 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
                     if let Err(e) = result {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
+                    drop(slot);
                     drop(guard);
                 });
             }

@@ -1,6 +1,7 @@
 //! Reading requests: the token, query parameters, and bodies with a size limit enforced while
 //! the bytes stream in (an oversized body is refused before it is all received).
 
+use super::limits::JSON_BODY_TIMEOUT;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -8,6 +9,7 @@ use hyper::Request;
 use serde::de::DeserializeOwned;
 use servihub_actors::error::{ApiError, ApiResult};
 use servihub_actors::protocol::{BusinessId, ErrorCode};
+use std::time::Duration;
 
 /// Bodies of JSON routes are small; uploads have their own limit.
 pub const MAX_JSON_BODY: usize = 64 * 1024;
@@ -84,8 +86,19 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// Collects a body up to `limit` bytes; over it is `payload_too_large`.
-pub async fn read_body(body: Incoming, limit: usize) -> ApiResult<Bytes> {
-    match Limited::new(body, limit).collect().await {
+/// Reads a whole body of at most `limit` bytes that must arrive within `within`: a client that
+/// trickles its body holds a connection for that long at most.
+pub async fn read_body(body: Incoming, limit: usize, within: Duration) -> ApiResult<Bytes> {
+    let collected = tokio::time::timeout(within, Limited::new(body, limit).collect())
+        .await
+        .map_err(|_| {
+            metrics::counter!("chat_body_timeouts_total").increment(1);
+            ApiError::bad_request(format!(
+                "the request body did not arrive within {} s",
+                within.as_secs()
+            ))
+        })?;
+    match collected {
         Ok(c) => Ok(c.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
@@ -96,7 +109,7 @@ pub async fn read_body(body: Incoming, limit: usize) -> ApiResult<Bytes> {
 }
 
 pub async fn read_json<T: DeserializeOwned>(body: Incoming) -> ApiResult<T> {
-    let bytes = read_body(body, MAX_JSON_BODY).await?;
+    let bytes = read_body(body, MAX_JSON_BODY, JSON_BODY_TIMEOUT).await?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
 }

@@ -27,6 +27,8 @@ const HEARTBEAT: Duration = Duration::from_secs(25);
 const MAX_REPLAY: i64 = 2000;
 /// Transactions in flight when the stream began may commit rows created a little earlier.
 const REPLAY_MARGIN_SECS: i64 = 30;
+/// How far back a `Last-Event-ID` may reach.
+const REPLAY_WINDOW_HOURS: i64 = 24;
 
 /// One SSE event from an encoded item; `message.new` advances the stream's cursor and carries
 /// it as the event id.
@@ -71,10 +73,14 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         .open_session(&who, "sse", Codec::Json, business)
         .await?;
     let (live, outbound, snapshot) = (opened.live, opened.outbound, opened.snapshot);
+    // An unreadable cursor, or one from before the replay window, means "now": a client away
+    // that long reloads its history over REST instead.
+    let now = Utc::now();
     let cursor = last_event_id
         .as_deref()
         .and_then(Cursor::decode)
-        .unwrap_or_else(|| Cursor::new(Utc::now()));
+        .filter(|c| c.since > now - chrono::Duration::hours(REPLAY_WINDOW_HOURS) && c.since <= now)
+        .unwrap_or_else(|| Cursor::new(now));
     let mut first: VecDeque<ServerEvent> = snapshot.into();
     if last_event_id.is_some() {
         let since = cursor.since - chrono::Duration::seconds(REPLAY_MARGIN_SECS);
@@ -91,6 +97,11 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         }
     }
     let shutdown = st.shutdown.clone();
+    // The stream ends when the token expires; EventSource reconnects with a fresh one.
+    let expires = who
+        .expires_at
+        .map(|exp| exp.saturating_sub(now.timestamp()).max(0) as u64)
+        .map(|secs| tokio::time::Instant::now() + Duration::from_secs(secs));
     let body = stream::unfold(
         (outbound, cursor, first, live, true),
         move |(mut outbound, mut cursor, mut first, live, open)| {
@@ -116,6 +127,7 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
                         None => return None,
                     },
                     _ = closer.wait_closed() => return None,
+                    _ = until(expires) => return None,
                     _ = shutdown.changed() => return None,
                     _ = tokio::time::sleep(HEARTBEAT) => Bytes::from_static(b": keep-alive\n\n"),
                 };
@@ -132,4 +144,11 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(r)
+}
+
+async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
 }

@@ -44,6 +44,11 @@ const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
+const CLOSE_PROTOCOL: u16 = 1002;
+const CLOSE_BAD_DATA: u16 = 1007;
+/// The token's `exp` passed: the socket closes then (docs/protocol.md), the client reconnects
+/// with a fresh token and resumes.
+pub const CLOSE_TOKEN_EXPIRED: u16 = 4001;
 
 pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
@@ -172,8 +177,11 @@ async fn run(
 
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let (mut unanswered, mut last_pongs) = (0u32, 0u64);
+    let expiry = token_expiry(&who);
+    tokio::pin!(expiry);
     let close_code = loop {
         tokio::select! {
+            _ = &mut expiry => break CLOSE_TOKEN_EXPIRED,
             item = outbound.rx.recv() => {
                 let Some(item) = item else { break CLOSE_GOING_AWAY };
                 metrics::histogram!("chat_outbound_queue_depth", "transport" => "ws").record(outbound.rx.len() as f64);
@@ -238,6 +246,16 @@ async fn read_frames(
                 handle.close(CLOSE_TOO_BIG);
                 break;
             }
+            Err(tokio_tungstenite::tungstenite::Error::Protocol(_)) => {
+                metrics::counter!("chat_bad_frames_total").increment(1);
+                handle.close(CLOSE_PROTOCOL);
+                break;
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Utf8(_)) => {
+                metrics::counter!("chat_bad_frames_total").increment(1);
+                handle.close(CLOSE_BAD_DATA);
+                break;
+            }
             Err(_) => break,
         };
         match decoded {
@@ -277,10 +295,25 @@ fn to_ws(codec: Codec, item: &OutboundItem) -> WsMessage {
     }
 }
 
+/// Resolves when the session's token expires (never, for a token without one).
+async fn token_expiry(who: &Identity) {
+    let left = who
+        .expires_at
+        .map(|exp| exp.saturating_sub(chrono::Utc::now().timestamp()).max(0) as u64);
+    match left {
+        Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
+        None => std::future::pending().await,
+    }
+}
+
 fn close_reason(code: u16) -> &'static str {
     match code {
         1001 => "server going away; reconnect",
+        1002 => "protocol error",
+        1007 => "invalid UTF-8 in a text frame",
         1008 => "too many bad frames",
+        1012 => "events were interrupted; reconnect and resume",
+        CLOSE_TOKEN_EXPIRED => "token expired; reconnect with a fresh token",
         1009 => "frame too large",
         1011 => "internal error",
         1013 => "too slow; reconnect and resume",

@@ -54,6 +54,8 @@ pub fn config(database_url: &str) -> Config {
         rate_limit_messages: 20,
         rate_limit_window: Duration::from_secs(5),
         widget_dir: "widget".into(),
+        max_connections: 10_000,
+        max_connections_per_ip: 0,
     }
 }
 
@@ -96,6 +98,7 @@ impl TestNode {
             role,
             business_id: business.map(BusinessId),
             name: Some(name.into()),
+            expires_at: None,
         };
         self.auth.mint(&who, 3600).unwrap()
     }

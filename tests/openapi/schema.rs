@@ -148,7 +148,7 @@ fn the_checker_refuses_what_the_document_does_not_allow() {
         "id": "5", "conversationId": "1", "senderId": "9",
         "sender": {"id": "9", "name": null, "role": "CUSTOMER"},
         "contentType": "TEXT", "body": "hi", "fileUrl": null, "mimeType": null,
-        "attachments": [], "reactions": [{"emoji": "👍", "userIds": ["9"]}],
+        "attachments": [], "reactions": [{"emoji": "👍", "userIds": ["9"], "count": 1}],
         "clientId": "c1", "createdAt": "2026-11-25T18:00:00.5Z", "editedAt": null, "deletedAt": null
     });
     assert_eq!(check(&doc, &message, &good), Vec::<String>::new());

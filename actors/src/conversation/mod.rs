@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 use views::subscriber_view;
 
 const TYPING_TTL: Duration = Duration::from_secs(5);
+/// Typing renewals closer together than this are absorbed, not announced again.
+const TYPING_RENEW_QUIET: Duration = Duration::from_secs(2);
 const TICK: Duration = Duration::from_millis(500);
 const IDLE: Duration = Duration::from_secs(300);
 
@@ -171,9 +173,19 @@ impl ConversationState {
     }
 
     fn typing(&mut self, who: Who, name: Option<String>, is_typing: bool) {
+        let now = Instant::now();
         if is_typing {
+            let renewal = self
+                .typing
+                .get(&who.user)
+                .is_some_and(|(_, deadline)| *deadline > now + TYPING_TTL - TYPING_RENEW_QUIET);
             self.typing
-                .insert(who.user, (name.clone(), Instant::now() + TYPING_TTL));
+                .insert(who.user, (name.clone(), now + TYPING_TTL));
+            if renewal {
+                // A renewal within the quiet period only extends the indicator: well-behaved
+                // clients renew every few seconds and cost nothing; a flood fans out nothing.
+                return;
+            }
         } else if self.typing.remove(&who.user).is_none() {
             return;
         }

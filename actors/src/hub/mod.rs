@@ -260,6 +260,16 @@ impl Hub {
         }
     }
 
+    /// Asks every local session to close with `code` (events from other nodes were lost: each
+    /// client reconnects and resumes).
+    pub fn close_all(&self, code: u16) {
+        let sessions: Vec<Arc<SessionHandle>> = self.read().sessions.values().cloned().collect();
+        metrics::counter!("chat_sessions_closed_for_resume_total").increment(sessions.len() as u64);
+        for h in sessions {
+            h.close(code);
+        }
+    }
+
     pub fn session_count(&self) -> usize {
         self.read().sessions.len()
     }

@@ -14,8 +14,12 @@ use std::time::Duration;
 /// A subscribe or unsubscribe that takes longer means the connection is stuck: start over.
 const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Close code 1012 ("service restart"): events may have been missed; reconnect and resume.
+pub const CLOSE_RESUME: u16 = 1012;
+
 pub(super) async fn run(bridge: Arc<Bridge>) {
     let mut backoff = BACKOFF_MIN;
+    let mut subscribed_before = false;
     loop {
         let pubsub =
             tokio::time::timeout(CALL_TIMEOUT, bridge.link.client.get_async_pubsub()).await;
@@ -33,6 +37,15 @@ pub(super) async fn run(bridge: Arc<Bridge>) {
         }
         bridge.subscribed.store(true, Ordering::Relaxed);
         bridge.presence.resubscribed();
+        if subscribed_before {
+            // Whatever other nodes published while the subscription was down never reached this
+            // node's sessions: tell them, by closing, so that each reconnects and resumes.
+            if let Some(hub) = bridge.hub.upgrade() {
+                tracing::warn!("redis subscription back after a loss; sessions close to resume");
+                hub.close_all(CLOSE_RESUME);
+            }
+        }
+        subscribed_before = true;
         tracing::info!(channels = current.len(), "redis subscriptions in place");
         backoff = BACKOFF_MIN;
         loop {

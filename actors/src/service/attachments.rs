@@ -1,9 +1,14 @@
 use super::Service;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
-use crate::protocol::{Attachment, AttachmentId, AttachmentLink, ConversationId};
+use crate::protocol::{
+    Attachment, AttachmentId, AttachmentLink, ConversationId, ErrorCode, UserId,
+};
 use crate::store::attachments::NewAttachment;
 use crate::store::{self};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The largest upload, enforced by the HTTP edge while the body streams in.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -44,11 +49,91 @@ pub struct Download {
     pub data: Vec<u8>,
 }
 
+/// Uploads one user may have in flight at once.
+pub const UPLOADS_PER_USER: usize = 2;
+/// Uploads in flight on one node at once: each holds up to `MAX_UPLOAD_BYTES` in memory.
+pub const UPLOADS_PER_NODE: usize = 16;
+/// Bytes one user may store per day.
+pub const USER_DAILY_QUOTA: i64 = 200 * 1024 * 1024;
+/// Bytes one business's conversations may store per day.
+pub const BUSINESS_DAILY_QUOTA: i64 = 5 * 1024 * 1024 * 1024;
+
+/// Uploads in flight, per node and per user.
+#[derive(Default)]
+pub struct Uploads {
+    per_user: Mutex<HashMap<UserId, usize>>,
+    node: AtomicUsize,
+}
+
+/// Held while an upload's body is read and stored; frees its places when dropped.
+pub struct UploadSlot {
+    uploads: Arc<Uploads>,
+    user: UserId,
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut m = self
+            .uploads
+            .per_user
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = m.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.user);
+            }
+        }
+        let left = self.uploads.node.fetch_sub(1, Ordering::AcqRel) - 1;
+        metrics::gauge!("chat_uploads_in_flight").set(left as f64);
+    }
+}
+
+impl Uploads {
+    fn take(self: &Arc<Self>, user: UserId) -> ApiResult<UploadSlot> {
+        let mut m = self.per_user.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = m.entry(user).or_insert(0);
+        if *mine >= UPLOADS_PER_USER {
+            metrics::counter!("chat_uploads_refused_total", "reason" => "user").increment(1);
+            return Err(ApiError::rate_limited(1000)
+                .with_message(format!("at most {UPLOADS_PER_USER} uploads at once")));
+        }
+        if self.node.fetch_add(1, Ordering::AcqRel) >= UPLOADS_PER_NODE {
+            self.node.fetch_sub(1, Ordering::AcqRel);
+            metrics::counter!("chat_uploads_refused_total", "reason" => "node").increment(1);
+            return Err(ApiError::new(
+                ErrorCode::Overloaded,
+                "too many uploads on this node; retry shortly",
+            ));
+        }
+        *mine += 1;
+        metrics::gauge!("chat_uploads_in_flight").set(self.node.load(Ordering::Acquire) as f64);
+        Ok(UploadSlot {
+            uploads: self.clone(),
+            user,
+        })
+    }
+}
+
 impl Service {
-    /// Whether `who` may upload into a conversation, asked before the body is read so that a
-    /// stranger's 10 MiB is refused without being received.
-    pub async fn may_upload(&self, who: &Identity, conv: ConversationId) -> ApiResult<()> {
-        self.writable(who, conv).await.map(|_| ())
+    /// Whether `who` may upload into a conversation now, asked before the body is read so that
+    /// a stranger's 10 MiB is refused without being received: access, the uploads in flight
+    /// (per user and node) and the daily quotas. Keep the slot until the upload is stored.
+    pub async fn may_upload(&self, who: &Identity, conv: ConversationId) -> ApiResult<UploadSlot> {
+        self.writable(who, conv).await?;
+        let slot = self.uploads.take(who.user_id)?;
+        let (mine, business) =
+            store::attachments::stored_today(&self.pool, who.user_id, conv).await?;
+        if mine + MAX_UPLOAD_BYTES as i64 > USER_DAILY_QUOTA
+            || business + MAX_UPLOAD_BYTES as i64 > BUSINESS_DAILY_QUOTA
+        {
+            metrics::counter!("chat_uploads_refused_total", "reason" => "quota").increment(1);
+            return Err(ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                "daily upload quota reached; try again tomorrow",
+            ));
+        }
+        Ok(slot)
     }
 
     pub async fn upload(
@@ -64,7 +149,7 @@ impl Service {
         }
         if bytes.len() > MAX_UPLOAD_BYTES {
             return Err(ApiError::new(
-                crate::protocol::ErrorCode::PayloadTooLarge,
+                ErrorCode::PayloadTooLarge,
                 "upload over 10 MiB",
             ));
         }

@@ -1,5 +1,5 @@
 use super::access::{actor, own_reactions_only};
-use super::text::{sanitize, MAX_BODY_CHARS};
+use super::text::{is_emoji, plain_text, MAX_BODY_CHARS};
 use super::Service;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
@@ -37,7 +37,7 @@ fn content_type_of(mime: &str) -> ContentType {
 }
 
 fn clean_body(body: &str) -> ApiResult<String> {
-    let body = sanitize(body);
+    let body = plain_text(body);
     if body.chars().count() > MAX_BODY_CHARS {
         return Err(ApiError::bad_request(format!(
             "body is longer than {MAX_BODY_CHARS} characters"
@@ -79,9 +79,13 @@ impl Service {
     ) -> ApiResult<(Message, bool)> {
         let info = self.writable(who, conv).await?;
         let client_id = match input.client_id {
-            Some(c) if c.is_empty() || c.len() > MAX_CLIENT_ID => {
+            Some(c)
+                if c.is_empty()
+                    || c.chars().count() > MAX_CLIENT_ID
+                    || c.chars().any(char::is_control) =>
+            {
                 return Err(ApiError::bad_request(format!(
-                    "clientId must be 1 to {MAX_CLIENT_ID} characters"
+                    "clientId must be 1 to {MAX_CLIENT_ID} characters, none of them a control character"
                 )))
             }
             Some(c) => c,
@@ -217,13 +221,7 @@ impl Service {
         on: bool,
     ) -> ApiResult<Message> {
         let emoji = emoji.trim();
-        // Short, no spaces or controls, not plain ASCII (keycaps such as 1️⃣ start with a digit,
-        // so a digit alone is not a reason to refuse).
-        if emoji.is_empty()
-            || emoji.chars().count() > 16
-            || emoji.is_ascii()
-            || emoji.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if !is_emoji(emoji) {
             return Err(ApiError::bad_request("emoji must be one emoji"));
         }
         self.own_message(who, id).await?;

@@ -65,6 +65,8 @@ pub struct Service {
     /// Who is online, for offline notifications and presence snapshots.
     presence_view: Arc<PresenceView>,
     limiter: Arc<dyn RateLimiter>,
+    /// Uploads in flight, capped per user and per node.
+    uploads: Arc<attachments::Uploads>,
     known_users: Mutex<HashSet<(UserId, Option<String>)>>,
 }
 
@@ -79,6 +81,7 @@ impl Service {
             presence: parts.presence,
             presence_view: parts.presence_view,
             limiter: parts.limiter,
+            uploads: Arc::default(),
             known_users: Mutex::new(HashSet::new()),
         })
     }

@@ -126,3 +126,23 @@ pub async fn for_messages(
     }
     Ok(map)
 }
+
+/// Bytes a user and a business have stored in the last 24 hours (live files only), for quotas.
+pub async fn stored_today(
+    pool: &PgPool,
+    uploader: UserId,
+    conv: ConversationId,
+) -> StoreResult<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT
+            COALESCE((SELECT sum(size_bytes) FROM attachments WHERE uploader_id = $1
+                AND deleted_at IS NULL AND created_at > now() - interval '1 day'), 0)::bigint,
+            COALESCE((SELECT sum(a.size_bytes) FROM attachments a JOIN conversations c ON c.id = a.conversation_id
+                WHERE c.business_id = (SELECT business_id FROM conversations WHERE id = $2)
+                AND a.deleted_at IS NULL AND a.created_at > now() - interval '1 day'), 0)::bigint",
+    )
+    .bind(uploader)
+    .bind(conv)
+    .fetch_one(pool)
+    .await?)
+}

@@ -1,3 +1,4 @@
+use super::super::limits::UPLOAD_BODY_TIMEOUT;
 use super::super::request::{multipart, percent_decode, query_param, read_body, token};
 use super::super::response::{full, json, Resp};
 use super::super::AppState;
@@ -21,7 +22,7 @@ pub async fn upload(
 ) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
     // Access first, so a stranger's 10 MiB is refused before it is read.
-    st.service.may_upload(&who, conv).await?;
+    let _slot = st.service.may_upload(&who, conv).await?;
     let boundary = req
         .headers()
         .get(CONTENT_TYPE)
@@ -35,13 +36,18 @@ pub async fn upload(
                 .and_then(|v| v.to_str().ok())
                 .map(percent_decode)
                 .or_else(|| query_param(&req, "name"));
-            let bytes = read_body(req.into_body(), MAX_UPLOAD_BYTES).await?;
+            let bytes = read_body(req.into_body(), MAX_UPLOAD_BYTES, UPLOAD_BODY_TIMEOUT).await?;
             st.service
                 .upload(&who, conv, &bytes, name.as_deref())
                 .await?
         }
         Some(boundary) => {
-            let body = read_body(req.into_body(), MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD).await?;
+            let body = read_body(
+                req.into_body(),
+                MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+                UPLOAD_BODY_TIMEOUT,
+            )
+            .await?;
             let file = multipart::first_file(&body, &boundary)
                 .ok_or_else(|| ApiError::bad_request("multipart body without a file part"))?;
             st.service
