@@ -64,6 +64,17 @@ async fn redis_down_at_start_then_restarted_under_load_delivery_resumes_and_resu
 
     let redis_proc = redis_server(port);
     cl.ready().await;
+    // Events published while the subscription was down never reached B's sessions: B tells
+    // them by closing with 1012, and the client reconnects and resumes.
+    let closed = next_of(&mut aw, "closed").await;
+    assert_eq!(closed["code"], 1012, "{closed}");
+    let mut aw = ws_connect_to(b, &b.api.agent(2001, 1)).await;
+    let mut cw = {
+        let closed = next_of(&mut cw, "closed").await;
+        assert_eq!(closed["code"], 1012, "{closed}");
+        ws_connect_to(a, &cust).await
+    };
+    settle().await;
     load.more(10).await;
     let acked = load.finish().await;
     // What crossed live is not the point: drop it, then ask Postgres through `resume`.

@@ -21,18 +21,21 @@ pub const UPLOAD_BODY_TIMEOUT: Duration = Duration::from_secs(240);
 const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(5);
 const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
+/// Open connections per client address.
+type ByAddress = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
 /// Open connections: at most `max` per node and `per_ip` per client address (0: no per-address
 /// cap, for nodes behind a load balancer that caps per client itself).
 pub struct ConnectionLimits {
     node: Arc<Semaphore>,
     per_ip: usize,
-    by_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    by_ip: ByAddress,
 }
 
 /// Held for as long as a connection is open; gives its slots back when dropped.
 pub struct Slot {
     _node: OwnedSemaphorePermit,
-    ip: Option<(IpAddr, Arc<Mutex<HashMap<IpAddr, usize>>>)>,
+    ip: Option<(IpAddr, ByAddress)>,
 }
 
 impl Drop for Slot {
