@@ -16,7 +16,10 @@ async fn send_history_idempotency_and_sanitising() {
         .send(&t, &conv, "c-1", "<b>Hello</b> <script>x</script>")
         .await;
     assert_eq!(s, 201);
-    assert_eq!(first["body"], "Hello x");
+    assert_eq!(
+        first["body"], "<b>Hello</b> <script>x</script>",
+        "plain text, stored as typed"
+    );
     let (s, again) = n.send(&t, &conv, "c-1", "different").await;
     assert_eq!(
         (s, again["id"].clone()),

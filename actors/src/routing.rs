@@ -254,7 +254,7 @@ impl Refusal {
 pub fn may_read(
     room: &Room,
     who: &Viewer,
-    subscribed: impl FnOnce() -> bool,
+    subscribed: bool,
 ) -> Result<(), Refusal> {
     if who.role.is_staff() {
         return if who.business == Some(room.business) {
@@ -264,7 +264,7 @@ pub fn may_read(
         };
     }
     match room.kind {
-        ConversationType::Community if subscribed() => Ok(()),
+        ConversationType::Community if subscribed => Ok(()),
         ConversationType::Community => Err(Refusal::NotSubscribed),
         _ if room.customer == Some(who.user) => Ok(()),
         _ => Err(Refusal::NotParticipant),
@@ -276,7 +276,7 @@ pub fn may_read(
 pub fn may_write(
     room: &Room,
     who: &Viewer,
-    subscribed: impl FnOnce() -> bool,
+    subscribed: bool,
 ) -> Result<(), Refusal> {
     may_read(room, who, subscribed)?;
     if room.kind == ConversationType::Community && !who.role.is_staff() {

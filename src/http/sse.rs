@@ -22,7 +22,7 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
 
-const HEARTBEAT: Duration = Duration::from_secs(25);
+use super::ws::HEARTBEAT;
 /// Messages replayed at most on one reconnect; a client further behind pages through REST.
 const MAX_REPLAY: i64 = 2000;
 /// Transactions in flight when the stream began may commit rows created a little earlier.

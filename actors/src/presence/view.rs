@@ -60,14 +60,22 @@ impl PresenceView {
         self.remote_read().get(&user).cloned()
     }
 
-    /// The online users `me` hears, as presence events (a new session's snapshot).
-    pub fn snapshot_for(&self, me: &PresenceKey) -> Vec<ServerEvent> {
+    /// Every online user's key, local first, each once.
+    fn online_keys(&self) -> Vec<PresenceKey> {
         let online = self.local_read();
         let remote = self.remote_read();
-        let local = online.values().map(|e| &e.key);
-        let others = remote.values().filter(|k| !online.contains_key(&k.user_id));
-        local
-            .chain(others)
+        let local = online.values().map(|e| e.key.clone());
+        let others = remote
+            .values()
+            .filter(|k| !online.contains_key(&k.user_id))
+            .cloned();
+        local.chain(others).collect()
+    }
+
+    /// The online users `me` hears, as presence events (a new session's snapshot).
+    pub fn snapshot_for(&self, me: &PresenceKey) -> Vec<ServerEvent> {
+        self.online_keys()
+            .iter()
             .filter(|k| hears_presence(me, k))
             .map(|k| online_event(k.user_id))
             .collect()
@@ -75,12 +83,8 @@ impl PresenceView {
 
     /// Staff of `business` who are online (what a customer new to the business sees at once).
     pub fn staff_online(&self, business: BusinessId) -> Vec<ServerEvent> {
-        let online = self.local_read();
-        let remote = self.remote_read();
-        let local = online.values().map(|e| &e.key);
-        let others = remote.values().filter(|k| !online.contains_key(&k.user_id));
-        local
-            .chain(others)
+        self.online_keys()
+            .iter()
             .filter(|k| k.staff_of == Some(business))
             .map(|k| online_event(k.user_id))
             .collect()

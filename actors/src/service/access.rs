@@ -7,7 +7,7 @@ use crate::conversation::ConversationInfo;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
 use crate::protocol::{ConversationId, ConversationType, Message};
-use crate::routing::{may_read, may_write, Actor, Refusal};
+use crate::routing::{may_read, may_write, Actor, Refusal, Room, Viewer};
 use crate::store;
 use std::sync::Arc;
 
@@ -27,10 +27,7 @@ impl Service {
         who: &Identity,
         conv: ConversationId,
     ) -> ApiResult<Arc<ConversationInfo>> {
-        let info = self.conversations.info(conv).await?;
-        let subscribed = self.subscribed(who, &info).await?;
-        may_read(&info.room, &who.viewer(), || subscribed).map_err(refused)?;
-        Ok(info)
+        self.allowed(who, conv, may_read).await
     }
 
     /// The conversation when `who` may post into it: staff only in a community.
@@ -39,9 +36,18 @@ impl Service {
         who: &Identity,
         conv: ConversationId,
     ) -> ApiResult<Arc<ConversationInfo>> {
+        self.allowed(who, conv, may_write).await
+    }
+
+    async fn allowed(
+        &self,
+        who: &Identity,
+        conv: ConversationId,
+        rule: fn(&Room, &Viewer, bool) -> Result<(), Refusal>,
+    ) -> ApiResult<Arc<ConversationInfo>> {
         let info = self.conversations.info(conv).await?;
         let subscribed = self.subscribed(who, &info).await?;
-        may_write(&info.room, &who.viewer(), || subscribed).map_err(refused)?;
+        rule(&info.room, &who.viewer(), subscribed).map_err(refused)?;
         Ok(info)
     }
 }
