@@ -79,12 +79,32 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
         }
     }
     let rows: Vec<(i32, Option<i64>, Option<DateTime<Utc>>)> = sqlx::query_as(STORE_BATCH)
-        .bind(items.iter().map(|i| i.conversation_id.0).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|i| i.conversation_id.0)
+                .collect::<Vec<_>>(),
+        )
         .bind(items.iter().map(|i| i.sender_id.0).collect::<Vec<_>>())
-        .bind(items.iter().map(|i| role_sql(i.sender_role)).collect::<Vec<_>>())
-        .bind(items.iter().map(|i| content_type_sql(i.content_type)).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|i| role_sql(i.sender_role))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|i| content_type_sql(i.content_type))
+                .collect::<Vec<_>>(),
+        )
         .bind(items.iter().map(|i| i.body.as_str()).collect::<Vec<_>>())
-        .bind(items.iter().map(|i| i.client_id.as_str()).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|i| i.client_id.as_str())
+                .collect::<Vec<_>>(),
+        )
         .bind(attach_item)
         .bind(attach_id)
         .bind(notify_item)
@@ -95,10 +115,8 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
     if rows.len() != items.len() {
         return Err(sqlx::Error::RowNotFound.into());
     }
-    let created: Vec<Option<(i64, DateTime<Utc>)>> = rows
-        .into_iter()
-        .map(|(_, id, at)| id.zip(at))
-        .collect();
+    let created: Vec<Option<(i64, DateTime<Utc>)>> =
+        rows.into_iter().map(|(_, id, at)| id.zip(at)).collect();
 
     // A plain new row is known whole from the item; rows with files, and earlier rows found by a
     // repeated clientId, are read back (one query for all of them, off the common path).
