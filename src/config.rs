@@ -46,6 +46,9 @@ pub struct Config {
     pub notify_backoff_ms: u32,
     /// Messages queued for the database at most before senders get `overloaded`.
     pub persist_max_pending: u32,
+    /// Persistence batches in flight at most (`PERSIST_LANES`, 4), each on its own connection;
+    /// capped at half the pool so reads always find a connection.
+    pub persist_lanes: u32,
     pub rate_limit_messages: u32,
     pub rate_limit_window: Duration,
     pub widget_dir: String,
@@ -128,6 +131,7 @@ pub fn from_lookup(
     let window_ms = parse_num(&var, "RATE_LIMIT_WINDOW_MS", 5000)?;
     let notify_backoff_ms = parse_num(&var, "NOTIFY_BACKOFF_MS", 1000)?;
     let persist_max_pending = parse_num(&var, "PERSIST_MAX_PENDING", 10_000)?;
+    let persist_lanes = parse_num(&var, "PERSIST_LANES", 4)?;
     let presence_ttl_ms = parse_num(&var, "PRESENCE_TTL_MS", 20_000)?;
     let database_pool_size = parse_num(&var, "DATABASE_POOL_SIZE", 20)?;
     let max_connections = parse_num(&var, "MAX_CONNECTIONS", 10_000)?;
@@ -172,6 +176,7 @@ pub fn from_lookup(
         notify_webhook_url,
         notify_backoff_ms,
         persist_max_pending,
+        persist_lanes,
         rate_limit_messages,
         rate_limit_window: Duration::from_millis(window_ms as u64),
         widget_dir: var("WIDGET_DIR").unwrap_or_else(|| "widget".into()),

@@ -95,6 +95,13 @@ impl RunningNode {
     }
 }
 
+/// Each lane holds a connection while its batch commits: at most half the pool, so REST reads and
+/// conversation loads never wait behind a busy write path.
+fn persist_lanes(config: &Config) -> usize {
+    let cap = (config.database_pool_size / 2).max(1);
+    config.persist_lanes.clamp(1, cap) as usize
+}
+
 /// Starts a node on `config.host:config.port` (port 0 picks a free one).
 pub async fn start(config: Config) -> Result<RunningNode, StartError> {
     let pool = db::connect(&config.database_url, config.database_pool_size).await?;
@@ -116,6 +123,7 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         pool.clone(),
         PersistenceConfig {
             max_pending: config.persist_max_pending as usize,
+            lanes: persist_lanes(&config),
             ..PersistenceConfig::default()
         },
         conversations.clone(),

@@ -251,11 +251,7 @@ impl Refusal {
 
 /// Whether `who` may read a conversation. `subscribed`: the viewer's community subscription
 /// (asked only for a customer in a community).
-pub fn may_read(
-    room: &Room,
-    who: &Viewer,
-    subscribed: bool,
-) -> Result<(), Refusal> {
+pub fn may_read(room: &Room, who: &Viewer, subscribed: bool) -> Result<(), Refusal> {
     if who.role.is_staff() {
         return if who.business == Some(room.business) {
             Ok(())
@@ -273,11 +269,7 @@ pub fn may_read(
 
 /// Whether `who` may post into a conversation: readers, but only staff in a community.
 /// Reacting is reading plus a mark, so it follows `may_read`.
-pub fn may_write(
-    room: &Room,
-    who: &Viewer,
-    subscribed: bool,
-) -> Result<(), Refusal> {
+pub fn may_write(room: &Room, who: &Viewer, subscribed: bool) -> Result<(), Refusal> {
     may_read(room, who, subscribed)?;
     if room.kind == ConversationType::Community && !who.role.is_staff() {
         return Err(Refusal::StaffOnly);

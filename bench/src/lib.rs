@@ -13,7 +13,9 @@
 //! - `procstat`, `prom`: the server's RSS/CPU, and its own Prometheus histogram as a cross-check.
 //! - `relay`: the floor server.
 //! - `launch`: starts nodes, the relay and the peer as child processes on free loopback ports.
-//! - `scenarios`: the named presets (rtt100, scale, throughput, fanout, cluster) and the comparison.
+//! - `scenarios`: the named presets (rtt100, light, cost, scale, throughput, fanout, cluster) and
+//!   the comparison.
+//! - `idle`: what an idle socket costs a fresh server, stage by stage.
 //! - `report`: the human table, JSON and CSV; `plot`: the SVG of P99 against sockets and rate.
 
 pub mod auth;
@@ -21,6 +23,7 @@ pub mod config;
 pub mod driver;
 pub mod error;
 pub mod http;
+pub mod idle;
 pub mod launch;
 pub mod plot;
 pub mod procstat;

@@ -5,19 +5,23 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use servihub_bench::idle::idle;
 use servihub_bench::launch::{default_node_bin, NodeOptions};
 use servihub_bench::relay;
 use servihub_bench::scenarios::{run_preset, Environment, Preset};
-use servihub_bench::summary::{publish, write_preset};
+use servihub_bench::summary::{publish, write_idle, write_preset};
 use servihub_bench::{BenchError, Result, Target};
 
 const USAGE: &str = "\
 usage: servihub-bench <command> [options]
 
 commands:
-  rtt100 | scale | throughput | fanout | cluster   run one preset
+  rtt100 | light | cost | scale | throughput | fanout | cluster   run one preset
+              (light: rtt100's 1,000 msg/s from 10 sockets; cost: CPU µs per message at
+              1k and 10k msg/s from 20 sockets)
+  idle        RSS of an idle socket on a fresh server, stage by stage (node by default)
   compare     rtt100 on node, floor and peer, interleaved (the standard comparison)
-  all         every preset, then the summary and the plot
+  all         every preset and idle, then the summary and the plot
   summary     rebuild summary.md and p99.svg from the JSON files in --out
   relay       serve the floor relay (--port)
 
@@ -159,13 +163,21 @@ async fn run(args: Vec<String>) -> Result<()> {
                 let reports = run_preset(&env, preset, &t).await?;
                 write_preset(&out, preset.name(), &reports)?;
             }
+            let t = targets(&opts, &all_targets)?;
+            write_idle(&out, &idle(&env, &t).await?)?;
+            publish(&out)
+        }
+        "idle" => {
+            let env = environment(&opts, &out)?;
+            let t = targets(&opts, &[Target::Node])?;
+            write_idle(&out, &idle(&env, &t).await?)?;
             publish(&out)
         }
         name => {
             let preset = Preset::parse(name)
                 .ok_or_else(|| BenchError::Config(format!("unknown command {name}\n{USAGE}")))?;
             let env = environment(&opts, &out)?;
-            let default: &[Target] = if preset == Preset::Rtt100 {
+            let default: &[Target] = if matches!(preset, Preset::Rtt100 | Preset::Light) {
                 &all_targets
             } else {
                 &[Target::Node]

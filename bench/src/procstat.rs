@@ -11,8 +11,33 @@ pub fn rss_kb(pids: &[u32]) -> u64 {
 }
 
 fn one_rss_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "VmRSS:")
+}
+
+/// One `kB` field of `/proc/<pid>/status`.
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// RSS split as the kernel counts it, in KiB over all `pids`: anonymous memory (heap, stacks:
+/// what sockets cost) and file-backed pages (the binary and libraries, shared and fixed).
+pub fn rss_split_kb(pids: &[u32]) -> (u64, u64) {
+    let sum = |f: &str| pids.iter().filter_map(|p| status_kb(*p, f)).sum();
+    (sum("RssAnon:"), sum("RssFile:"))
+}
+
+/// Threads of all `pids` together (each costs a stack).
+pub fn threads(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|p| status_plain(*p, "Threads:"))
+        .sum()
+}
+
+fn status_plain(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
@@ -55,8 +80,13 @@ impl CpuMeter {
         }
     }
 
+    /// CPU seconds used since `start` (user + system, all threads).
+    pub fn seconds(&self) -> f64 {
+        cpu_ticks(&self.pids).saturating_sub(self.ticks) as f64 / TICKS_PER_SECOND
+    }
+
     pub fn percent(&self) -> f64 {
-        let used = cpu_ticks(&self.pids).saturating_sub(self.ticks) as f64 / TICKS_PER_SECOND;
+        let used = self.seconds();
         let wall = self.at.elapsed().as_secs_f64();
         if wall > 0.0 {
             100.0 * used / wall
@@ -76,5 +106,9 @@ mod tests {
         assert!(rss_kb(&[me]) > 0);
         let meter = CpuMeter::start(&[me]);
         assert!(meter.percent() >= 0.0);
+        assert!(meter.seconds() >= 0.0);
+        let (anon, _) = rss_split_kb(&[me]);
+        assert!(anon > 0);
+        assert!(threads(&[me]) >= 1);
     }
 }

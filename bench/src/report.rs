@@ -22,22 +22,23 @@ pub fn table(reports: &[Report]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "| scenario | target | sockets | offered msg/s | acked msg/s | ack P50 / P99 / max ms | delivery P50 / P99 / max ms | errors | reconnects | server CPU % | server RSS MB | RSS/socket KB | prom ack P99 ≤ ms | load 1m |"
+        "| scenario | target | sockets | offered msg/s | acked msg/s | ack P50 / P99 / max ms | delivery P50 / P99 / max ms | errors | reconnects | server CPU % | server CPU µs/msg | server RSS MB | RSS/socket KB | prom ack P99 ≤ ms | client CPU % | load 1m |"
     );
     let _ = writeln!(
         out,
-        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|"
+        "|---|---|---:|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for r in reports {
         let lat =
             |s: &LatencySummary| format!("{} / {} / {}", ms(s.p50_ms), ms(s.p99_ms), ms(s.max_ms));
-        let (cpu, rss, per_socket) = match &r.server {
+        let (cpu, us, rss, per_socket) = match &r.server {
             Some(s) => (
                 format!("{:.0}", s.cpu_percent),
+                s.cpu_us_per_msg.map_or("-".into(), |v| format!("{v:.0}")),
                 format!("{:.1}", s.rss_end_kb as f64 / 1024.0),
                 format!("{:.1}", s.rss_per_socket_bytes as f64 / 1024.0),
             ),
-            None => ("-".into(), "-".into(), "-".into()),
+            None => ("-".into(), "-".into(), "-".into(), "-".into()),
         };
         let prom = r
             .prometheus
@@ -46,7 +47,7 @@ pub fn table(reports: &[Report]) -> String {
             .map_or("-".into(), ms);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu} | {rss} | {per_socket} | {prom} | {:.1} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {} | {} | {} | {} | {cpu} | {us} | {rss} | {per_socket} | {prom} | {:.0} | {:.1} |",
             r.scenario,
             r.target,
             r.sockets,
@@ -56,6 +57,7 @@ pub fn table(reports: &[Report]) -> String {
             lat(&r.delivery),
             r.error_total(),
             r.reconnects,
+            r.client_cpu_percent,
             r.load_1m,
         );
     }
@@ -154,7 +156,7 @@ pub fn ratio_table(ratios: &[Ratios]) -> String {
     out
 }
 
-const CSV_HEADER: &str = "scenario,target,servers,sockets,offered_msgs_per_s,duration_s,sent,acked,delivered,ack_per_s,delivered_per_s,ack_p50_ms,ack_p90_ms,ack_p99_ms,ack_p999_ms,ack_max_ms,delivery_p50_ms,delivery_p90_ms,delivery_p99_ms,delivery_p999_ms,delivery_max_ms,errors,reconnects,connect_failures,connect_s,server_cpu_percent,server_rss_before_kb,server_rss_connected_kb,server_rss_end_kb,rss_per_socket_bytes,prom_ack_count,prom_ack_p50_le_ms,prom_ack_p99_le_ms,load_1m";
+const CSV_HEADER: &str = "scenario,target,servers,sockets,offered_msgs_per_s,duration_s,sent,acked,delivered,ack_per_s,delivered_per_s,ack_p50_ms,ack_p90_ms,ack_p99_ms,ack_p999_ms,ack_max_ms,delivery_p50_ms,delivery_p90_ms,delivery_p99_ms,delivery_p999_ms,delivery_max_ms,errors,reconnects,connect_failures,connect_s,server_cpu_percent,server_rss_before_kb,server_rss_connected_kb,server_rss_end_kb,rss_per_socket_bytes,prom_ack_count,prom_ack_p50_le_ms,prom_ack_p99_le_ms,load_1m,server_cpu_seconds,server_cpu_us_per_msg,client_cpu_percent";
 
 fn opt(v: Option<f64>) -> String {
     v.map_or(String::new(), |v| v.to_string())
@@ -169,7 +171,7 @@ pub fn csv(reports: &[Report]) -> String {
         let (a, d) = (&r.ack, &r.delivery);
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{},{},{},{},{:.1},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.1},{},{},{},{},{},{},{},{:.2}",
+            "{},{},{},{},{},{},{},{},{},{:.1},{:.1},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.1},{},{},{},{},{},{},{},{:.2},{:.2},{},{:.1}",
             r.scenario, r.target, r.servers, r.sockets, r.offered_msgs_per_s, r.duration_s,
             r.sent, r.acked, r.delivered, r.ack_per_s, r.delivered_per_s,
             a.p50_ms, a.p90_ms, a.p99_ms, a.p999_ms, a.max_ms,
@@ -177,6 +179,7 @@ pub fn csv(reports: &[Report]) -> String {
             r.error_total(), r.reconnects, r.connect_failures, r.connect_s,
             s.cpu_percent, s.rss_before_kb, s.rss_connected_kb, s.rss_end_kb, s.rss_per_socket_bytes,
             p.count, opt(p.p50_le_ms), opt(p.p99_le_ms), r.load_1m,
+            s.cpu_seconds, opt(s.cpu_us_per_msg), r.client_cpu_percent,
         );
     }
     out

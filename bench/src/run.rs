@@ -48,6 +48,7 @@ pub async fn run_scenario(cfg: ScenarioConfig) -> Result<Report> {
     };
     let body: Arc<str> = Arc::from("x".repeat(cfg.body_bytes));
     let cpu = CpuMeter::start(&cfg.server_pids);
+    let client_cpu = CpuMeter::start(&[std::process::id()]);
 
     let mut tasks = JoinSet::new();
     let mut sender_rank = 0u32;
@@ -77,6 +78,8 @@ pub async fn run_scenario(cfg: ScenarioConfig) -> Result<Report> {
     }
     while tasks.join_next().await.is_some() {}
     let cpu_percent = cpu.percent();
+    let cpu_seconds = cpu.seconds();
+    let client_cpu_percent = client_cpu.percent();
     let rss_end = rss_kb(&cfg.server_pids);
     let metrics_after = scrape(&cfg).await;
 
@@ -94,6 +97,8 @@ pub async fn run_scenario(cfg: ScenarioConfig) -> Result<Report> {
         rss_per_socket_bytes: rss_connected.saturating_sub(rss_before) * 1024
             / cfg.sockets.max(1) as u64,
         cpu_percent,
+        cpu_seconds,
+        cpu_us_per_msg: per_message_us(cpu_seconds, recorder.acked.load(Ordering::Relaxed)),
     });
     let prometheus = match (metrics_before, metrics_after) {
         (Some(b), Some(a)) => prom::check(&b, &a),
@@ -121,11 +126,21 @@ pub async fn run_scenario(cfg: ScenarioConfig) -> Result<Report> {
         server,
         prometheus,
         load_1m: load_1m(),
+        client_cpu_percent,
     })
 }
 
+/// CPU microseconds per message: every ack of the run (warm-up included) against the CPU of the
+/// same window, so both sides count the same messages.
+pub fn per_message_us(cpu_seconds: f64, acked: u64) -> Option<f64> {
+    (acked > 0).then(|| cpu_seconds * 1e6 / acked as f64)
+}
+
 /// Opens every planned socket, at most `connect_concurrency` at a time, in plan order.
-async fn connect_all(cfg: &ScenarioConfig, plans: &[crate::driver::SocketPlan]) -> Result<Vec<Ws>> {
+pub async fn connect_all(
+    cfg: &ScenarioConfig,
+    plans: &[crate::driver::SocketPlan],
+) -> Result<Vec<Ws>> {
     let gate = Arc::new(Semaphore::new(cfg.connect_concurrency.max(1)));
     let mut set = JoinSet::new();
     for (i, plan) in plans.iter().cloned().enumerate() {

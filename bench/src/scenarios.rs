@@ -20,11 +20,18 @@ pub enum Preset {
     Throughput,
     Fanout,
     Cluster,
+    /// rtt100's load (1,000 msg/s) from 10 sockets at 100 msg/s each: a light client, so that
+    /// the load generator's own cost is not mistaken for the server's.
+    Light,
+    /// CPU per durable message at 1,000 and 10,000 msg/s, from 20 sockets (light client).
+    Cost,
 }
 
 impl Preset {
-    pub const ALL: [Preset; 5] = [
+    pub const ALL: [Preset; 7] = [
         Preset::Rtt100,
+        Preset::Light,
+        Preset::Cost,
         Preset::Scale,
         Preset::Throughput,
         Preset::Fanout,
@@ -42,6 +49,8 @@ impl Preset {
             Preset::Throughput => "throughput",
             Preset::Fanout => "fanout",
             Preset::Cluster => "cluster",
+            Preset::Light => "light",
+            Preset::Cost => "cost",
         }
     }
 
@@ -53,6 +62,8 @@ impl Preset {
             Preset::Throughput => 30_000_000,
             Preset::Fanout => 40_000_000,
             Preset::Cluster => 50_000_000,
+            Preset::Light => 60_000_000,
+            Preset::Cost => 70_000_000,
         }
     }
 }
@@ -107,6 +118,8 @@ impl Environment {
             Preset::Scale => (self.count(10_000, 200), 0.1, self.secs(30, 5)),
             Preset::Throughput => (200, 50.0, self.secs(10, 3)),
             Preset::Fanout => (self.count(5_001, 101), 1.0, self.secs(5, 3)),
+            Preset::Light => (10, 100.0, self.secs(30, 5)),
+            Preset::Cost => (COST_SOCKETS, 50.0, self.secs(15, 3)),
         };
         let sockets = self.sockets.unwrap_or(sockets);
         let rate = self.rate.unwrap_or(rate);
@@ -233,6 +246,35 @@ pub async fn compare(env: &Environment, preset: Preset, targets: &[Target]) -> R
     Ok(reports)
 }
 
+/// Sockets of the `cost` preset: few, so the client stays light at 10,000 msg/s.
+pub const COST_SOCKETS: usize = 20;
+
+/// cost: the server's CPU per durable message at 1,000 and 10,000 msg/s (node first, then any
+/// other target asked for), each rate on fresh sockets of the same servers.
+pub async fn cost(env: &Environment, targets: &[Target]) -> Result<Vec<Report>> {
+    let totals: &[f64] = if env.quick {
+        &[200.0, 1_000.0]
+    } else {
+        &[1_000.0, 10_000.0]
+    };
+    let mut up = Vec::new();
+    for target in targets {
+        up.push(bring_up(env, *target, 1).await?);
+    }
+    let mut reports = Vec::new();
+    // Interleaved by rate: each target measures 1k, then each 10k, so drift hits them alike.
+    for total in totals {
+        for servers in &up {
+            let mut step_env = env.clone();
+            let sockets = env.sockets.unwrap_or(COST_SOCKETS);
+            step_env.sockets = Some(sockets);
+            step_env.rate = Some(total / sockets as f64);
+            reports.push(measure(&step_env, Preset::Cost, servers).await?);
+        }
+    }
+    Ok(reports)
+}
+
 /// scale: 1k → 10k sockets (quick: 50 → 200) at 1 message per 10 s each, fresh sockets per step.
 pub async fn scale(env: &Environment, targets: &[Target]) -> Result<Vec<Report>> {
     let top = env.sockets.unwrap_or(env.count(10_000, 200));
@@ -308,7 +350,8 @@ pub async fn run_preset(
         return Err(BenchError::Config("no target".into()));
     }
     match preset {
-        Preset::Rtt100 | Preset::Cluster => compare(env, preset, targets).await,
+        Preset::Rtt100 | Preset::Cluster | Preset::Light => compare(env, preset, targets).await,
+        Preset::Cost => cost(env, targets).await,
         Preset::Scale => scale(env, targets).await,
         Preset::Throughput => throughput(env, targets).await,
         Preset::Fanout => fanout(env, targets).await,

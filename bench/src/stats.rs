@@ -148,6 +148,13 @@ pub struct ServerUsage {
     pub rss_per_socket_bytes: u64,
     /// Server CPU over the sending window, in % of one core.
     pub cpu_percent: f64,
+    /// Server CPU seconds over the sending window and the drain.
+    #[serde(default)]
+    pub cpu_seconds: f64,
+    /// Server CPU microseconds per acked (for the node and the peer: durable) message, over the
+    /// same window; None when nothing was acked.
+    #[serde(default)]
+    pub cpu_us_per_msg: Option<f64>,
 }
 
 /// The node's own view (`chat_ack_latency_seconds`), over this run only, to cross-check the harness.
@@ -187,6 +194,10 @@ pub struct Report {
     /// The machine's 1-minute load average at the end of the run: a busy neighbour shows here.
     #[serde(default)]
     pub load_1m: f64,
+    /// The load generator's own CPU over the run, in % of one core: when it nears the machine's
+    /// cores, the client, not the server, is what saturates.
+    #[serde(default)]
+    pub client_cpu_percent: f64,
 }
 
 impl Report {

@@ -51,6 +51,7 @@ pub fn config(database_url: &str) -> Config {
         notify_webhook_secret: None,
         notify_backoff_ms: 1000,
         persist_max_pending: 10_000,
+        persist_lanes: 4,
         rate_limit_messages: 20,
         rate_limit_window: Duration::from_secs(5),
         widget_dir: "widget".into(),

@@ -1,14 +1,16 @@
-//! The persistence actor's one write path: many messages from many conversations in one
-//! transaction. Each conversation's row is locked (in id order, so batches never deadlock) before
-//! its messages take their ids, so within a conversation ids become visible in commit order and
-//! `after=<id>` can never skip a row committed later with a smaller id.
+//! The persistence actor's one write path: many messages from many conversations in one call of
+//! the `chat_store_batch` SQL function, one round trip in autocommit. Inside it each
+//! conversation's row is locked (in id order, so concurrent batches never deadlock) before its
+//! messages take their ids, so within a conversation ids become visible in commit order, however
+//! many batches are in flight on however many nodes, and `after=<id>` can never skip a row
+//! committed later with a smaller id.
 
 use super::messages::{hydrate, MessageRow, SELECT};
 use super::StoreResult;
 use crate::protocol::{ContentType, ConversationId, Message, MessageId, Role, UserId};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// A message waiting for its batch.
 #[derive(Debug, Clone)]
@@ -51,63 +53,73 @@ fn role_sql(r: Role) -> &'static str {
     }
 }
 
-/// Inserts the batch in one transaction and returns one result per item, in item order.
+/// The one statement of a batch: `chat_store_batch` (migration `20261201000003`) locks and
+/// touches the conversations, inserts, links attachments and writes the outbox in the implicit
+/// transaction of this call. sqlx prepares it once per connection and reuses it.
+const STORE_BATCH: &str = "SELECT out_item, out_id, out_at FROM chat_store_batch(
+    $1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
+    $7::int[], $8::bigint[], $9::int[], $10::bigint[])";
+
+/// Stores the batch with one round trip and returns one result per item, in item order.
+///
+/// Autocommit is what makes the ack honest: sqlx ends the call at the server's ReadyForQuery,
+/// which follows the implicit COMMIT (and its WAL flush), so a returned row is durable.
 pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Vec<Stored>> {
-    let mut tx = pool.begin().await?;
-    let convs: Vec<i64> = items
-        .iter()
-        .map(|i| i.conversation_id.0)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    // Locks (in id order) and touches each conversation in one statement.
-    sqlx::query(
-        "UPDATE conversations SET last_message_at = now() WHERE id IN
-            (SELECT id FROM conversations WHERE id = ANY($1) ORDER BY id FOR UPDATE)",
-    )
-    .bind(&convs)
-    .execute(&mut *tx)
-    .await?;
-
-    let inserted: Vec<(i64, i64, String, DateTime<Utc>)> = sqlx::query_as(
-        "INSERT INTO messages (conversation_id, sender_id, sender_role, content_type, body, client_id)
-         SELECT c, s, r::participant_role, t::message_content_type, b, k
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])
-              WITH ORDINALITY AS x(c, s, r, t, b, k, n)
-         ORDER BY n
-         ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-         RETURNING id, sender_id, client_id, created_at",
-    )
-    .bind(items.iter().map(|i| i.conversation_id.0).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.sender_id.0).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| role_sql(i.sender_role)).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| content_type_sql(i.content_type)).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.body.as_str()).collect::<Vec<_>>())
-    .bind(items.iter().map(|i| i.client_id.as_str()).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut new_rows: HashMap<(i64, String), (i64, DateTime<Utc>)> = inserted
-        .into_iter()
-        .map(|(id, s, k, at)| ((s, k), (id, at)))
-        .collect();
-
-    // Which item created which row; a repeated key in the same batch finds the first item's row.
-    let mut created: Vec<Option<(i64, DateTime<Utc>)>> = Vec::with_capacity(items.len());
-    for item in items {
-        created.push(new_rows.remove(&(item.sender_id.0, item.client_id.clone())));
-    }
-    let created_by: Vec<Option<i64>> = created.iter().map(|c| c.map(|(id, _)| id)).collect();
-
-    for (item, id) in items.iter().zip(&created_by) {
-        if let (Some(id), false) = (id, item.attachment_ids.is_empty()) {
-            attach(&mut tx, *id, item).await?;
+    // Attachments and recipients are few and optional: flattened as (1-based item, value).
+    let (mut attach_item, mut attach_id) = (Vec::new(), Vec::new());
+    let (mut notify_item, mut notify_user) = (Vec::new(), Vec::new());
+    for (n, item) in (1i32..).zip(items) {
+        for a in &item.attachment_ids {
+            attach_item.push(n);
+            attach_id.push(*a);
+        }
+        for u in &item.notify {
+            notify_item.push(n);
+            notify_user.push(u.0);
         }
     }
-    enqueue_notifications(&mut tx, items, &created_by).await?;
-    tx.commit().await?;
+    let rows: Vec<(i32, Option<i64>, Option<DateTime<Utc>>)> = sqlx::query_as(STORE_BATCH)
+        .bind(
+            items
+                .iter()
+                .map(|i| i.conversation_id.0)
+                .collect::<Vec<_>>(),
+        )
+        .bind(items.iter().map(|i| i.sender_id.0).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|i| role_sql(i.sender_role))
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|i| content_type_sql(i.content_type))
+                .collect::<Vec<_>>(),
+        )
+        .bind(items.iter().map(|i| i.body.as_str()).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|i| i.client_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(attach_item)
+        .bind(attach_id)
+        .bind(notify_item)
+        .bind(notify_user)
+        .fetch_all(pool)
+        .await?;
+    // One row per item, in item order (the function's ORDER BY); anything else is a bug upstream.
+    if rows.len() != items.len() {
+        return Err(sqlx::Error::RowNotFound.into());
+    }
+    let created: Vec<Option<(i64, DateTime<Utc>)>> =
+        rows.into_iter().map(|(_, id, at)| id.zip(at)).collect();
 
     // A plain new row is known whole from the item; rows with files, and earlier rows found by a
-    // repeated clientId, are read back (one query for all of them).
+    // repeated clientId, are read back (one query for all of them, off the common path).
     let mut out: Vec<Option<Stored>> = items
         .iter()
         .zip(&created)
@@ -171,77 +183,4 @@ fn fresh(item: &NewMessage, id: i64, created_at: DateTime<Utc>) -> Message {
         deleted_at: None,
     }
     .into_message(Vec::new(), Vec::new())
-}
-
-/// Links the sender's uploads to the new message; the type and first file describe the message.
-async fn attach(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    id: i64,
-    item: &NewMessage,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE attachments SET message_id = $1 WHERE id = ANY($2) AND uploader_id = $3
-           AND conversation_id = $4 AND message_id IS NULL",
-    )
-    .bind(id)
-    .bind(&item.attachment_ids)
-    .bind(item.sender_id.0)
-    .bind(item.conversation_id.0)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE messages m SET file_url = a.url, mime_type = a.mime_type
-         FROM (SELECT url, mime_type FROM attachments WHERE message_id = $1 ORDER BY id LIMIT 1) a
-         WHERE m.id = $1",
-    )
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// One pending outbox row per (recipient, conversation): a burst of messages becomes one webhook.
-/// The first delivery waits a second so the burst has time to gather.
-async fn enqueue_notifications(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    items: &[NewMessage],
-    created_by: &[Option<i64>],
-) -> StoreResult<()> {
-    // Aggregate first: ON CONFLICT DO UPDATE may not touch one row twice in a statement.
-    let mut pending: HashMap<(i64, i64), (i64, i32)> = HashMap::new();
-    for (item, id) in items.iter().zip(created_by) {
-        let Some(id) = id else { continue };
-        for user in &item.notify {
-            let e = pending
-                .entry((user.0, item.conversation_id.0))
-                .or_insert((*id, 0));
-            e.0 = e.0.max(*id);
-            e.1 += 1;
-        }
-    }
-    if pending.is_empty() {
-        return Ok(());
-    }
-    let (mut users, mut convs, mut msgs, mut counts) = (vec![], vec![], vec![], vec![]);
-    for ((u, c), (m, n)) in pending {
-        users.push(u);
-        convs.push(c);
-        msgs.push(m);
-        counts.push(n);
-    }
-    sqlx::query(
-        "INSERT INTO notification_outbox (user_id, conversation_id, last_message_id, message_count, next_attempt_at)
-         SELECT u, c, m, n, now() + interval '1 second'
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[], $4::int[]) AS x(u, c, m, n)
-         ON CONFLICT (user_id, conversation_id) WHERE delivered_at IS NULL DO UPDATE
-           SET last_message_id = GREATEST(notification_outbox.last_message_id, EXCLUDED.last_message_id),
-               message_count = notification_outbox.message_count + EXCLUDED.message_count",
-    )
-    .bind(users)
-    .bind(convs)
-    .bind(msgs)
-    .bind(counts)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }

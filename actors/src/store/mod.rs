@@ -1,6 +1,6 @@
 //! The store: every SQL statement of the product, grouped by table family (`db` creates the
 //! database and runs the migrations; `seed` writes the demo data). The service layer reads
-//! and writes through it; the persistence actor batches message inserts through `messages::insert_batch`.
+//! and writes through it; the persistence actor batches message inserts through `batch::insert_batch`.
 
 pub mod attachments;
 pub mod batch;

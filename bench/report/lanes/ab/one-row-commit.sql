@@ -1,0 +1,1 @@
+INSERT INTO fsync_probe VALUES (1);
