@@ -82,7 +82,8 @@ struct Log {
 struct Segment {
     resuming: HashSet<i64>,
     last_from: HashMap<(i64, String), i64>,
-    last_resumed: HashMap<i64, i64>,
+    /// Where each conversation's resume started: a replay never names an id at or below it.
+    resumed_after: HashMap<i64, i64>,
 }
 
 fn id_of(v: &Value) -> Option<i64> {
@@ -114,11 +115,11 @@ impl Log {
                 let m = &e["message"];
                 let (id, conv) = (id_of(&m["id"])?, id_of(&m["conversationId"])?);
                 if seg.resuming.contains(&conv) {
-                    let prev = seg.last_resumed.entry(conv).or_insert(0);
-                    if id <= *prev {
+                    // Live events interleave with the replay's pages; the replay itself starts
+                    // after `afterId`, and its completeness is what the final check measures.
+                    if id <= seg.resumed_after.get(&conv).copied().unwrap_or(0) {
                         self.resume_order_violations += 1;
                     }
-                    *prev = id.max(*prev);
                 } else {
                     let sender = m["senderId"].as_str().unwrap_or("").to_string();
                     let prev = seg.last_from.entry((conv, sender)).or_insert(0);
@@ -251,11 +252,18 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
         if log.connects > 0 {
             for &conv in &spec.convs {
                 let after = log.last.get(&conv).copied().unwrap_or(0).to_string();
-                let frame = json!({"type": "resume", "conversationId": conv.to_string(), "afterId": after});
-                if ws.send(WsMessage::Text(frame.to_string().into())).await.is_err() {
+                let frame =
+                    json!({"type": "resume", "conversationId": conv.to_string(), "afterId": after});
+                if ws
+                    .send(WsMessage::Text(frame.to_string().into()))
+                    .await
+                    .is_err()
+                {
                     continue 'outer;
                 }
                 seg.resuming.insert(conv);
+                seg.resumed_after
+                    .insert(conv, log.last.get(&conv).copied().unwrap_or(0));
                 log.resumes_sent += 1;
             }
         }
@@ -263,7 +271,11 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
         if let Some((cid, conv, body, _)) = &pending {
             let frame = json!({"type": "message.send", "conversationId": conv.to_string(), "clientId": cid, "body": body});
             log.resends += 1;
-            if ws.send(WsMessage::Text(frame.to_string().into())).await.is_err() {
+            if ws
+                .send(WsMessage::Text(frame.to_string().into()))
+                .await
+                .is_err()
+            {
                 continue 'outer;
             }
             pending.as_mut().unwrap().3 = Instant::now();
@@ -306,10 +318,15 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
                 if spec.edits && seq % 5 == 0 && !log.acks.is_empty() {
                     let (_, id, _) = log.acks[(seq / 5) % log.acks.len()];
                     let body = format!("edit {seq} by {}", spec.user);
-                    let frame = json!({"type": "message.edit", "messageId": id.to_string(), "body": body});
+                    let frame =
+                        json!({"type": "message.edit", "messageId": id.to_string(), "body": body});
                     log.edits_sent += 1;
                     log.last_edit.insert(id, (body, false));
-                    if ws.send(WsMessage::Text(frame.to_string().into())).await.is_err() {
+                    if ws
+                        .send(WsMessage::Text(frame.to_string().into()))
+                        .await
+                        .is_err()
+                    {
                         *log.closes.entry("send-failed".into()).or_default() += 1;
                         continue 'outer;
                     }
@@ -334,7 +351,11 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
                     let frame = json!({"type": "message.send", "conversationId": conv.to_string(), "clientId": cid, "body": body});
                     log.sends += 1;
                     pending = Some((cid, conv, body, Instant::now()));
-                    if ws.send(WsMessage::Text(frame.to_string().into())).await.is_err() {
+                    if ws
+                        .send(WsMessage::Text(frame.to_string().into()))
+                        .await
+                        .is_err()
+                    {
                         *log.closes.entry("send-failed".into()).or_default() += 1;
                         continue 'outer;
                     }
@@ -359,7 +380,11 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
                                 let frame = json!({"type": "message.send", "conversationId": conv.to_string(), "clientId": cid, "body": body});
                                 log.resends += 1;
                                 *since = Instant::now();
-                                if ws.send(WsMessage::Text(frame.to_string().into())).await.is_err() {
+                                if ws
+                                    .send(WsMessage::Text(frame.to_string().into()))
+                                    .await
+                                    .is_err()
+                                {
                                     continue 'outer;
                                 }
                             }
@@ -452,13 +477,13 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
         Some(p) => (p.addr(), p.admin_url()),
         None => {
             eprintln!("no private Postgres could be started: Postgres restarts are skipped");
-            (
-                "127.0.0.1:5432".parse().unwrap(),
-                common::admin_url(),
-            )
+            ("127.0.0.1:5432".parse().unwrap(), common::admin_url())
         }
     };
-    let db = format!("shc_hist_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+    let db = format!(
+        "shc_hist_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
     let pool = servihub_chat::db::connect(&format!("{admin}/{db}"), 4)
         .await
         .expect("database");
@@ -543,9 +568,13 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
 
     // The fault schedule, each fault followed by a steady spell.
     let mut faults: Vec<String> = Vec::new();
+    let mut fault_times: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
     pause(step(2000)).await;
     for round in 0..rounds {
-        let at = |what: &str| format!("r{round} {:>5.1}s {what}", started.elapsed().as_secs_f64());
+        let mut at = |what: &str| {
+            fault_times.push((chrono::Utc::now(), format!("r{round} {what}")));
+            format!("r{round} {:>5.1}s {what}", started.elapsed().as_secs_f64())
+        };
 
         faults.push(at("cut node a <-> redis"));
         rig.redis_proxies[0].cut();
@@ -614,18 +643,42 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
     }
 
     // What Postgres holds (read directly, not through a proxy).
-    let rows: Vec<(i64, i64, i64, Option<String>, String)> = sqlx::query_as(
-        "SELECT id, conversation_id, sender_id, client_id, body FROM messages \
-         WHERE conversation_id = ANY($1) ORDER BY id",
-    )
-    .bind(&convs)
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    // The pool's connections died with the Postgres restart: the first queries may fail.
+    type Row = (
+        i64,
+        i64,
+        i64,
+        Option<String>,
+        String,
+        chrono::DateTime<chrono::Utc>,
+    );
+    let mut rows: Vec<Row> = Vec::new();
+    for tries in 0.. {
+        let got = sqlx::query_as(
+            "SELECT id, conversation_id, sender_id, client_id, body, created_at FROM messages \
+             WHERE conversation_id = ANY($1) ORDER BY id",
+        )
+        .bind(&convs)
+        .fetch_all(&pool)
+        .await;
+        match got {
+            Ok(r) => {
+                rows = r;
+                break;
+            }
+            Err(e) if tries < 10 => {
+                eprintln!("reading the stored history: {e}; again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("reading the stored history: {e}"),
+        }
+    }
     let mut by_key: HashMap<(i64, String), Vec<i64>> = HashMap::new();
     let mut stored: HashMap<i64, BTreeSet<i64>> = HashMap::new();
     let mut body_of: HashMap<i64, String> = HashMap::new();
-    for (id, conv, sender, cid, body) in &rows {
+    let mut created: HashMap<i64, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    for (id, conv, sender, cid, body, at) in &rows {
+        created.insert(*id, *at);
         stored.entry(*conv).or_default().insert(*id);
         body_of.insert(*id, body.clone());
         if let Some(cid) = cid {
@@ -640,6 +693,7 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
     let (mut sender_order, mut resume_order, mut rest_order) = (0, 0, 0);
     let (mut edits_checked, mut edits_wrong) = (0, 0);
     let mut acked_keys = HashSet::new();
+    let mut missed_by_window: BTreeMap<String, usize> = BTreeMap::new();
     for log in &logs {
         acked += log.acks.len();
         for (cid, id, _) in &log.acks {
@@ -660,7 +714,18 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
             let empty = BTreeSet::new();
             let seen = log.seen.get(conv).unwrap_or(&empty);
             let all = stored.get(conv).unwrap_or(&empty);
-            mine_missing += all.difference(seen).count();
+            for id in all.difference(seen) {
+                mine_missing += 1;
+                // Which fault's window the missed message was stored in.
+                let t = created[id];
+                let window = fault_times
+                    .iter()
+                    .rev()
+                    .find(|(ft, _)| *ft <= t)
+                    .map(|(_, w)| w.clone())
+                    .unwrap_or_else(|| "before any fault".into());
+                *missed_by_window.entry(window).or_insert(0usize) += 1;
+            }
         }
         if mine_missing > 0 {
             stale_clients += 1;
@@ -694,12 +759,12 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
             log.errors,
         ));
     }
-    let unacked_stored = by_key
-        .keys()
-        .filter(|k| !acked_keys.contains(*k))
-        .count();
+    let unacked_stored = by_key.keys().filter(|k| !acked_keys.contains(*k)).count();
     eprintln!("faults injected:\n  {}", faults.join("\n  "));
     eprintln!("clients:\n  {}", report.join("\n  "));
+    eprintln!(
+        "messages never received, by the fault window they were stored in: {missed_by_window:?}"
+    );
     eprintln!(
         "history: {} stored, {acked} acked, {lost} acked-but-lost, {duplicates} duplicated, \
          {wrong_id} acked under another id, {unacked_stored} stored without an ack (sends cut off \
@@ -729,7 +794,10 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
     assert_eq!(duplicates, 0, "messages stored twice");
     assert_eq!(wrong_id, 0, "acks that name another row");
     assert_eq!(ack_order, 0, "a sender's acks went backwards");
-    assert_eq!(sender_order, 0, "live delivery reordered one sender's messages");
+    assert_eq!(
+        sender_order, 0,
+        "live delivery reordered one sender's messages"
+    );
     assert_eq!(resume_order, 0, "resume out of id order");
     assert_eq!(rest_order, 0, "REST history out of id order");
     assert_eq!(edits_wrong, 0, "an echoed edit is not what is stored");

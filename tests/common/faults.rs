@@ -43,7 +43,8 @@ impl TcpProxy {
                 r.fetch_add(1, Ordering::Relaxed);
                 let task = tokio::spawn(async move {
                     let connect = TcpStream::connect(upstream);
-                    let Ok(Ok(mut out)) = tokio::time::timeout(Duration::from_secs(2), connect).await
+                    let Ok(Ok(mut out)) =
+                        tokio::time::timeout(Duration::from_secs(2), connect).await
                     else {
                         return;
                     };
@@ -148,7 +149,10 @@ impl PgProc {
         };
         let data = pg.dir.join("data");
         let ok = pg
-            .run("initdb", &["-D", data.to_str()?, "-A", "trust", "-U", "postgres"])
+            .run(
+                "initdb",
+                &["-D", data.to_str()?, "-A", "trust", "-U", "postgres"],
+            )
             .arg("--no-sync")
             .args(["-E", "UTF8"])
             .stdout(std::process::Stdio::null())
@@ -182,14 +186,17 @@ impl PgProc {
             self.port,
             self.dir.display()
         );
-        self.run("pg_ctl", &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap()])
-            .args(["-o", &opts])
-            .args(action)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
+        self.run(
+            "pg_ctl",
+            &["-D", data.to_str().unwrap(), "-l", log.to_str().unwrap()],
+        )
+        .args(["-o", &opts])
+        .args(action)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
     }
 
     pub fn admin_url(&self) -> String {
