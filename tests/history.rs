@@ -315,7 +315,7 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
             if pending.is_none() && sending && Instant::now() >= next_send {
                 seq += 1;
                 let conv = spec.writes[seq % spec.writes.len()];
-                if spec.edits && seq % 5 == 0 && !log.acks.is_empty() {
+                if spec.edits && seq.is_multiple_of(5) && !log.acks.is_empty() {
                     let (_, id, _) = log.acks[(seq / 5) % log.acks.len()];
                     let body = format!("edit {seq} by {}", spec.user);
                     let frame =
@@ -330,7 +330,7 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
                         *log.closes.entry("send-failed".into()).or_default() += 1;
                         continue 'outer;
                     }
-                } else if seq % 7 == 0 {
+                } else if seq.is_multiple_of(7) {
                     // A read: the latest page over REST, which must come in id order.
                     let url = format!("{base}/api/v1/conversations/{conv}/messages?limit=50");
                     if let Ok(r) = http.get(url).bearer_auth(&spec.token).send().await {
@@ -604,13 +604,9 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
         assert!(signal(pid, "CONT"));
         pause(step(1500)).await;
 
-        if rig.pg.is_some() {
+        if let Some(pg) = &rig.pg {
             faults.push(at("restart postgres (immediate stop)"));
-            let ok = {
-                let pg = rig.pg.as_ref().unwrap();
-                pg.restart()
-            };
-            assert!(ok, "postgres restarted");
+            assert!(pg.restart(), "postgres restarted");
             pause(step(1500)).await;
         }
 
