@@ -19,6 +19,7 @@ export AFL_BENCH_UNTIL_CRASH=1
 nice -n 10 cargo afl build --release
 
 status=0
+mkdir -p out
 for t in "${targets[@]}"; do
   out="out/$t"
   rm -rf "$out"
@@ -31,7 +32,7 @@ for t in "${targets[@]}"; do
   else
     echo "   afl did not start; see fuzz/out-$t.log" && tail -n 20 "out-$t.log" && status=1
   fi
-  crashes=$(find "$out/default/crashes" -type f ! -name README.txt 2>/dev/null | wc -l)
+  crashes=$( (find "$out/default/crashes" -type f ! -name README.txt 2>/dev/null || true) | wc -l)
   if [ "$crashes" -gt 0 ]; then
     echo "   $crashes crashing inputs in fuzz/$out/default/crashes" && status=1
   fi
