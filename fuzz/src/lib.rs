@@ -74,6 +74,9 @@ pub fn multipart(data: &[u8]) {
     if let Some(part) = multipart::first_file(body, &boundary) {
         let (start, end) = (body.as_ptr() as usize, body.as_ptr() as usize + body.len());
         let at = part.data.as_ptr() as usize;
-        assert!(at >= start && at + part.data.len() <= end, "a part is inside the body");
+        assert!(
+            at >= start && at + part.data.len() <= end,
+            "a part is inside the body"
+        );
     }
 }
