@@ -28,5 +28,8 @@ echo "== widget: end-to-end in Chromium against a real node"
 CHAT_NODE_BIN="$(cd .. && pwd)/target/debug/servihub-chat" npm run e2e
 cd ..
 
+echo "== supply chain: cargo deny and npm audit of the widget's runtime packages"
+bash scripts/supply-chain.sh
+
 echo "== bench: the harness's own tests and a smoke run against the relay and a node"
 BENCH_SMOKE_REQUIRE_NODE=1 cargo nextest run -p servihub-bench --no-fail-fast

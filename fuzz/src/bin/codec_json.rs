@@ -1,0 +1,3 @@
+fn main() {
+    afl::fuzz!(|data: &[u8]| servihub_fuzz::codec_json(data));
+}
