@@ -2,6 +2,8 @@
 //! `iss`/`aud`, staff tokens must name their business. `alg: none` and every other algorithm fail
 //! because the validation accepts HS256 alone.
 
+pub mod platform;
+
 use crate::config::JwtConfig;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};

@@ -5,6 +5,7 @@
 //! - `config`: environment variables, validated at start-up.
 //! - `auth`: ServiHub JWT verification and minting.
 //! - `db`: database creation and migrations; `seed`: demo data.
+//! - `business_cmd`: the `business add|list` command (provisioning from a shell).
 //! - `error`: the service's error type (protocol codes).
 //! - `service`: every business rule, once, for all transports.
 //! - `realtime`: client frames applied through the service, codecs, the SSE cursor.
@@ -12,6 +13,7 @@
 //! - `node`: wiring it all together and shutting it down cleanly.
 
 pub mod auth;
+pub mod business_cmd;
 pub mod config;
 pub mod db;
 pub mod error;

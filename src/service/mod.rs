@@ -6,6 +6,7 @@
 //! - `messages`: history, send (through the persistence actor), edit, delete, reactions, resume.
 //! - `attachments`: uploads kept in Postgres, downloads to participants only.
 //! - `community`: a business's broadcast channel and customers' opt-in.
+//! - `businesses`: provisioning by the platform; staff tokens must name a provisioned business.
 //! - `sessions`: what a live session listens to, and presence.
 //! - `limiter`: the send rate limit behind one interface.
 //! - `redis_limiter`: the same limit counted cluster-wide in Redis.
@@ -13,6 +14,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod businesses;
 pub mod community;
 pub mod conversations;
 pub mod limiter;
@@ -36,9 +38,10 @@ pub use limiter::RateLimiter;
 
 pub struct Service {
     parts: ServiceParts,
-    /// Users (with their display name) already upserted, so a token costs a write only once.
-    /// Cleared when it reaches `KNOWN_USERS_CAP`, which bounds it.
-    known_users: Mutex<HashSet<(i64, Option<String>)>>,
+    /// Users (with their display name, and for staff their business, found to exist) already
+    /// upserted, so a token costs a write only once. Cleared when it reaches `KNOWN_USERS_CAP`,
+    /// which bounds it.
+    known_users: Mutex<HashSet<(i64, Option<String>, Option<i64>)>>,
 }
 
 /// The service reads its collaborators as its own fields.
@@ -73,17 +76,27 @@ impl Service {
     /// Verifies a token and makes sure its user exists.
     pub async fn authenticate(&self, token: Option<&str>) -> ApiResult<Identity> {
         let token = token.ok_or_else(|| ApiError::unauthorized(AuthError::Missing.to_string()))?;
-        let who = self
-            .auth
-            .verify(token)
-            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
-        let key = (who.user_id.0, who.name.clone());
+        let who = self.auth.verify(token).map_err(|e| {
+            if self.auth.is_platform(token) {
+                ApiError::unauthorized("a PLATFORM token is only accepted by /api/v1/businesses")
+            } else {
+                ApiError::unauthorized(e.to_string())
+            }
+        })?;
+        let key = (
+            who.user_id.0,
+            who.name.clone(),
+            who.business_id.map(|b| b.0),
+        );
         let known = self
             .known_users
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(&key);
         if !known {
+            if let Some(business) = who.business_id {
+                businesses::require(&self.pool, business).await?;
+            }
             store::users::upsert(&self.pool, who.user_id, who.name.as_deref()).await?;
             let mut set = self.known_users.lock().unwrap_or_else(|e| e.into_inner());
             if set.len() >= KNOWN_USERS_CAP {

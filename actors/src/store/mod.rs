@@ -3,6 +3,7 @@
 
 pub mod attachments;
 pub mod batch;
+pub mod businesses;
 pub mod conversations;
 pub mod messages;
 pub mod outbox;

@@ -1,0 +1,117 @@
+//! Business provisioning: the platform creates, renames and lists the businesses whose staff
+//! use the chat, under the platform's own ids (the `businessId` its staff tokens carry). The REST
+//! routes (`/api/v1/businesses`, PLATFORM tokens) and the `business` command both come here.
+
+use crate::error::{ApiError, ApiResult};
+use serde::Serialize;
+use servihub_actors::protocol::Id;
+use servihub_actors::store::businesses::{self, BusinessRow, PutOutcome};
+use servihub_actors::store::PgPool;
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Business {
+    pub id: Id,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<BusinessRow> for Business {
+    fn from(r: BusinessRow) -> Self {
+        Business {
+            id: Id(r.id),
+            name: r.name,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A page of businesses; `nextAfter` is the cursor of the next page, absent on the last.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessPage {
+    pub items: Vec<Business>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<Id>,
+}
+
+/// The error a staff token naming a business that was never provisioned gets.
+pub fn unknown_business(id: Id) -> ApiError {
+    ApiError::not_found(format!(
+        "business {id} does not exist here: the platform provisions it with \
+         PUT /api/v1/businesses/{id} (a PLATFORM token) or `servihub-chat business add --id {id} --name NAME`"
+    ))
+}
+
+/// Staff tokens must name a provisioned business.
+pub async fn require(pool: &PgPool, id: Id) -> ApiResult<()> {
+    match businesses::get(pool, id).await? {
+        Some(_) => Ok(()),
+        None => Err(unknown_business(id)),
+    }
+}
+
+fn valid_name(name: &str) -> ApiResult<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(ApiError::bad_request("name must not be empty"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "name is longer than {MAX_NAME_CHARS} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "name must not contain control characters",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// Creates business `id` or renames it; repeating the call changes nothing. True when created.
+pub async fn put(pool: &PgPool, id: Id, name: &str) -> ApiResult<(Business, bool)> {
+    if id.0 <= 0 {
+        return Err(ApiError::bad_request("a business id is a positive number"));
+    }
+    let name = valid_name(name)?;
+    let (row, outcome) = businesses::put(pool, id, &name).await?;
+    if outcome != PutOutcome::Unchanged {
+        tracing::info!(business = id.0, name = %row.name, ?outcome, "business provisioned");
+    }
+    Ok((row.into(), outcome == PutOutcome::Created))
+}
+
+pub async fn get(pool: &PgPool, id: Id) -> ApiResult<Business> {
+    businesses::get(pool, id)
+        .await?
+        .map(Business::from)
+        .ok_or_else(|| ApiError::not_found(format!("business {id} does not exist")))
+}
+
+pub async fn list(pool: &PgPool, after: Option<Id>, limit: Option<i64>) -> ApiResult<BusinessPage> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let mut rows = businesses::list(pool, after, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_after = if more {
+        rows.last().map(|r| Id(r.id))
+    } else {
+        None
+    };
+    Ok(BusinessPage {
+        items: rows.into_iter().map(Business::from).collect(),
+        next_after,
+    })
+}
