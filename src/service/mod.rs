@@ -41,8 +41,11 @@ pub struct Service {
     /// Users (with their display name, and for staff their business, found to exist) already
     /// upserted, so a token costs a write only once. Cleared when it reaches `KNOWN_USERS_CAP`,
     /// which bounds it.
-    known_users: Mutex<HashSet<(i64, Option<String>, Option<i64>)>>,
+    known_users: Mutex<HashSet<KnownUser>>,
 }
+
+/// A user id, its display name, and the business a staff member's token names.
+type KnownUser = (i64, Option<String>, Option<i64>);
 
 /// The service reads its collaborators as its own fields.
 impl std::ops::Deref for Service {
