@@ -25,7 +25,9 @@ cleanup() {
   local rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "== compose-test failed; last log lines:" >&2
-    docker compose logs --tail 30 >&2 2>/dev/null || true
+    docker compose logs --tail 10 >&2 2>/dev/null || true
+    echo "== nginx's errors and non-2xx answers:" >&2
+    docker compose logs --no-log-prefix lb 2>/dev/null | grep -Ev '" (200|201|204|101) ' | tail -40 >&2 || true
   fi
   docker compose down -v --remove-orphans --timeout 30 >/dev/null 2>&1 || true
   rm -rf "$work"

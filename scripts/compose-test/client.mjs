@@ -226,7 +226,7 @@ async function load(stopFile, outFile) {
       })
       .catch((e) => {
         stats.failed++;
-        const k = e.name === "TimeoutError" ? "timeout" : e.message;
+        const k = `${send ? "send" : "read"} ${e.name === "TimeoutError" ? "timeout" : e.message}`;
         stats.errors[k] = (stats.errors[k] ?? 0) + 1;
       })
       .finally(() => {
