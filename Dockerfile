@@ -1,7 +1,9 @@
-# syntax=docker/dockerfile:1
 # ServiHub Chat node: the widget built in a node stage, the binary in a Rust stage, and a small
 # Debian runtime that runs as an unprivileged user. Migrations are embedded in the binary and
 # applied on start (concurrent starts are safe: sqlx takes an advisory lock).
+# No `# syntax=` line on purpose: the built-in BuildKit frontend supports everything used here
+# (`RUN --mount=type=cache`, `COPY --from=<image>`), and naming a frontend image makes every
+# build fetch it from a registry.
 
 # ---- widget bundle (served by the node at /widget/*) ----
 FROM node:20-bookworm-slim AS widget

@@ -2,6 +2,8 @@
 //! `iss`/`aud`, staff tokens must name their business. `alg: none` and every other algorithm fail
 //! because the validation accepts HS256 alone.
 
+pub mod platform;
+
 use crate::config::JwtConfig;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -122,9 +124,12 @@ impl Authenticator {
 
 impl TokenVerifier for Authenticator {
     fn verify(&self, token: &str) -> Result<Identity, String> {
-        Authenticator::verify(self, token).map_err(|e| match e {
-            AuthError::Invalid(m) => m,
-            AuthError::Missing => "missing token".into(),
+        Authenticator::verify(self, token).map_err(|e| {
+            if self.is_platform(token) {
+                "a PLATFORM token is only accepted by /api/v1/businesses".to_string()
+            } else {
+                e.to_string()
+            }
         })
     }
 

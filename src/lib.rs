@@ -6,9 +6,11 @@
 //! - `config`: environment variables, validated at start-up.
 //! - `auth`: ServiHub JWT verification and minting (the core's token port).
 //! - `http`: the hyper edge: router, REST handlers, WebSocket reader/writer, SSE, demo pages.
+//! - `business_cmd`: the `business add|list` command (provisioning from a shell).
 //! - `node`: wiring it all together and shutting it down cleanly.
 
 pub mod auth;
+pub mod business_cmd;
 pub mod config;
 pub mod http;
 pub mod node;

@@ -1,11 +1,11 @@
-//! `servihub-chat`: serve (default), migrate, seed, token.
+//! `servihub-chat`: serve (default), migrate, seed, business, token.
 
 use servihub_actors::protocol::{BusinessId, Role, UserId};
 use servihub_chat::auth::{parse_ttl, Authenticator, Identity};
 use servihub_chat::config::{self, Config};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: servihub-chat [serve [--demo] | migrate | seed [--businesses N] | token --user ID --role ROLE [--business ID] [--name NAME] [--ttl 1h]]";
+const USAGE: &str = "usage: servihub-chat [serve [--demo] | migrate | seed [--businesses N] | business add --id ID --name NAME | business list | token --user ID --role ROLE [--business ID] [--name NAME] [--ttl 1h] | token --role PLATFORM [--name SERVICE] [--ttl 1h]]";
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -70,6 +70,13 @@ async fn main() -> ExitCode {
             println!("{command}: done");
             ExitCode::SUCCESS
         }
+        "business" => match servihub_chat::business_cmd::run(&args[1..]).await {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
         "token" => token(&args),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -84,6 +91,12 @@ fn token(args: &[String]) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    if matches!(
+        flag(args, "--role").as_deref(),
+        Some("PLATFORM") | Some("platform")
+    ) {
+        return platform_token(args, &config);
+    }
     let Some(user) = flag(args, "--user").and_then(|u| u.parse::<UserId>().ok()) else {
         return fail("--user ID is required (a decimal id)");
     };
@@ -91,7 +104,7 @@ fn token(args: &[String]) -> ExitCode {
         Some("CUSTOMER") | Some("customer") => Role::Customer,
         Some("AGENT") | Some("agent") => Role::Agent,
         Some("OWNER") | Some("owner") => Role::Owner,
-        _ => return fail("--role must be CUSTOMER, AGENT or OWNER"),
+        _ => return fail("--role must be CUSTOMER, AGENT, OWNER or PLATFORM"),
     };
     let business_id = flag(args, "--business").and_then(|b| b.parse::<BusinessId>().ok());
     if role.is_staff() && business_id.is_none() {
@@ -108,6 +121,21 @@ fn token(args: &[String]) -> ExitCode {
         expires_at: None,
     };
     match Authenticator::new(&config.jwt).mint(&who, ttl) {
+        Ok(t) => {
+            println!("{t}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// A token for the platform's own service identity (business provisioning).
+fn platform_token(args: &[String], config: &Config) -> ExitCode {
+    let Some(ttl) = parse_ttl(&flag(args, "--ttl").unwrap_or_else(|| "1h".into())) else {
+        return fail("--ttl must look like 90s, 15m, 1h or 7d");
+    };
+    let name = flag(args, "--name").unwrap_or_else(|| "platform".into());
+    match Authenticator::new(&config.jwt).mint_platform(&name, ttl) {
         Ok(t) => {
             println!("{t}");
             ExitCode::SUCCESS

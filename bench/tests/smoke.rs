@@ -71,8 +71,17 @@ async fn node_smoke() {
         eprintln!("skipped: {} not built", bin.display());
         return;
     }
-    let database_url = std::env::var("BENCH_SMOKE_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/servihub_bench_smoke".into());
+    // A database of its own per run: one left by an older build must not decide this one.
+    let database_url = std::env::var("BENCH_SMOKE_DATABASE_URL").unwrap_or_else(|_| {
+        format!(
+            "postgres://postgres@127.0.0.1:5432/servihub_bench_smoke_{}_{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0)
+        )
+    });
     let opts = NodeOptions {
         bin,
         database_url,

@@ -1,7 +1,7 @@
 //! Routing by method and path segments, request ids, CORS, and one JSON log line per request.
 
 use super::response::{cors, empty, error, Resp};
-use super::rest::{attachments, community, conversations, id, messages, system};
+use super::rest::{attachments, businesses, community, conversations, id, messages, system};
 use super::{demo, sse, ws, AppState};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ORIGIN};
@@ -89,6 +89,9 @@ async fn api(st: &AppState, req: Request<Incoming>, m: &Method, segs: &[&str]) -
         (&Method::DELETE, ["messages", i, "reactions", e]) => {
             messages::react(st, req, id(i)?, e, false).await
         }
+        (&Method::GET, ["businesses"]) => businesses::list(st, req).await,
+        (&Method::GET, ["businesses", b]) => businesses::get(st, req, id(b)?).await,
+        (&Method::PUT, ["businesses", b]) => businesses::put(st, req, id(b)?).await,
         (&Method::GET, ["businesses", b, "community"]) => community::get(st, req, id(b)?).await,
         (&Method::PUT, ["businesses", b, "community", "subscription"]) => {
             community::subscription(st, req, id(b)?, true).await

@@ -13,6 +13,7 @@ mod common;
 mod api;
 mod realtime;
 mod routes_attachments;
+mod routes_businesses;
 mod routes_community;
 mod routes_conversations;
 mod routes_messages;
@@ -87,6 +88,7 @@ async fn every_documented_route_answers_as_documented() {
 
     routes_system::document_and_system(&mut api).await;
     routes_system::secured_routes_refuse_without_a_token(&mut api).await;
+    routes_businesses::provision(&mut api).await;
 
     let mut w = Walk::new(&n);
     routes_conversations::open(&mut api, &mut w).await;

@@ -180,7 +180,11 @@ pub async fn edit_react_delete(api: &mut Api<'_>, w: &Walk) {
             Body::Json(json!({"body": "<i>edited</i>"})),
         )
         .await;
-    assert_eq!((a.status, &a.json["body"]), (200, &json!("<i>edited</i>")), "stored as typed");
+    assert_eq!(
+        (a.status, &a.json["body"]),
+        (200, &json!("<i>edited</i>")),
+        "stored as typed"
+    );
     assert!(a.json["editedAt"].is_string());
     for (who, b, status) in [
         (&agent, json!({"body": "mine now"}), 403),

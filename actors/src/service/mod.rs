@@ -7,12 +7,14 @@
 //! - `messages`: history, send (through the persistence actor), edit, delete, reactions, resume.
 //! - `attachments`: uploads kept in Postgres, downloads to participants only.
 //! - `community`: a business's broadcast channel and customers' opt-in.
+//! - `businesses`: provisioning by the platform; staff tokens must name a provisioned business.
 //! - `sessions`: what a live session listens to, and presence.
 //! - `limiter`: rate limits behind the `RateLimiter` port.
 //! - `text`: plain-text sanitising of message bodies.
 
 mod access;
 pub mod attachments;
+pub mod businesses;
 mod community;
 mod conversations;
 mod limiter;
@@ -30,7 +32,7 @@ use crate::identity::Identity;
 use crate::persistence::PersistenceHandle;
 use crate::ports::{Limit, RateLimiter, TokenVerifier};
 use crate::presence::{PresenceMsg, PresenceView};
-use crate::protocol::UserId;
+use crate::protocol::{BusinessId, UserId};
 use crate::store::{self, PgPool};
 use ractor::ActorRef;
 use std::collections::HashSet;
@@ -39,6 +41,9 @@ use std::sync::{Arc, Mutex};
 /// Users (with their display name) already upserted are remembered up to this many, then the
 /// set is cleared, which bounds it.
 const KNOWN_USERS_CAP: usize = 100_000;
+
+/// A user id, its display name, and the business a staff member's token names.
+type KnownUser = (UserId, Option<String>, Option<BusinessId>);
 
 /// What the service is built from (the node's wiring).
 pub struct ServiceParts {
@@ -67,7 +72,9 @@ pub struct Service {
     limiter: Arc<dyn RateLimiter>,
     /// Uploads in flight, capped per user and per node.
     uploads: Arc<attachments::Uploads>,
-    known_users: Mutex<HashSet<(UserId, Option<String>)>>,
+    /// Users (with their display name, and for staff their business, found to exist) already
+    /// upserted, so a token costs a write only once.
+    known_users: Mutex<HashSet<KnownUser>>,
 }
 
 impl Service {
@@ -107,14 +114,17 @@ impl Service {
         let who = self
             .verifier
             .verify(token)
-            .map_err(|e| ApiError::unauthorized(format!("invalid token: {e}")))?;
-        let key = (who.user_id, who.name.clone());
+            .map_err(ApiError::unauthorized)?;
+        let key = (who.user_id, who.name.clone(), who.staff_of());
         let known = self
             .known_users
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .contains(&key);
         if !known {
+            if let Some(business) = who.staff_of() {
+                businesses::require(&self.pool, business).await?;
+            }
             store::users::upsert(&self.pool, who.user_id, who.name.as_deref()).await?;
             let mut set = self.known_users.lock().unwrap_or_else(|e| e.into_inner());
             if set.len() >= KNOWN_USERS_CAP {

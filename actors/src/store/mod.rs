@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod batch;
+pub mod businesses;
 pub mod conversations;
 pub mod db;
 pub mod messages;

@@ -2,6 +2,7 @@
 //! service, and shapes the answer; none holds a business rule.
 
 pub mod attachments;
+pub mod businesses;
 pub mod community;
 pub mod conversations;
 pub mod messages;
