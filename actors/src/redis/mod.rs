@@ -83,6 +83,9 @@ pub struct Bridge {
     hub: Weak<Hub>,
     /// Local conversation actors follow other nodes' events for their counts.
     conversations: Arc<Conversations>,
+    /// Set when a publication was dropped: other nodes' sessions missed this node's events and
+    /// are told to resume once Redis is back (`Body::Resync`).
+    lost: Arc<AtomicBool>,
     /// Where other nodes' presence transitions and memberships go (set once presence runs).
     presence_actor: OnceLock<ActorRef<PresenceMsg>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -116,13 +119,14 @@ impl Bridge {
             subscribed: AtomicBool::new(false),
             hub: Arc::downgrade(hub),
             conversations,
+            lost: Arc::new(AtomicBool::new(false)),
             presence_actor: OnceLock::new(),
             tasks: Mutex::new(Vec::new()),
         });
         let link = bridge.link.clone();
         let tasks = vec![
             tokio::spawn(async move { link.run().await }),
-            tokio::spawn(publisher(bridge.link.clone(), rx)),
+            tokio::spawn(publisher(bridge.link.clone(), rx, bridge.lost.clone())),
             tokio::spawn(subscriber::run(bridge.clone())),
         ];
         *bridge.tasks.lock().unwrap_or_else(|e| e.into_inner()) = tasks;
@@ -182,8 +186,11 @@ impl Bridge {
     }
 
     fn enqueue(&self, channel: String, body: Body) {
+        // Only a lost event costs another node's session a message; presence heals by itself.
+        let event = matches!(body, Body::Event(_));
         if !self.link.is_up() {
             metrics::counter!("chat_bridge_dropped_total", "reason" => "redis_away").increment(1);
+            self.lost.fetch_or(event, Ordering::Relaxed);
             return;
         }
         let bytes = match wire::encode(&self.node_id, body) {
@@ -197,11 +204,27 @@ impl Bridge {
         match self.outbox.try_send((channel, bytes)) {
             Ok(()) => {}
             Err(_) => {
-                metrics::counter!("chat_bridge_dropped_total", "reason" => "full").increment(1)
+                metrics::counter!("chat_bridge_dropped_total", "reason" => "full").increment(1);
+                self.lost.fetch_or(event, Ordering::Relaxed);
             }
         }
         metrics::gauge!("chat_bridge_outbox_depth")
             .set((OUTBOX_CAPACITY - self.outbox.capacity()) as f64);
+    }
+
+    /// Once Redis answers again, tells every node that this one dropped publications, so that
+    /// their sessions close and resume rather than stay silently stale.
+    pub(super) async fn announce_losses(&self) {
+        for _ in 0..200 {
+            if self.link.is_up() {
+                if self.lost.swap(false, Ordering::Relaxed) {
+                    metrics::counter!("chat_bridge_resyncs_total").increment(1);
+                    self.enqueue(self.cluster_channel(), Body::Resync);
+                }
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     fn wanted_channels(&self) -> HashSet<String> {
@@ -243,6 +266,10 @@ impl Bridge {
                 if let Some(p) = presence {
                     let _ = p.cast(PresenceMsg::Remote(note));
                 }
+            }
+            Body::Resync if channel == self.cluster_channel() => {
+                tracing::warn!(node = %frame.origin, "another node lost publications; sessions close to resume");
+                hub.close_all(subscriber::CLOSE_RESUME);
             }
             Body::Membership(change) if channel == self.cluster_channel() => {
                 hub.apply_membership(change);
@@ -302,13 +329,18 @@ impl Relay for Bridge {
 
 /// Sends queued frames, pipelining what has piled up. A failure drops the batch (counted) and
 /// hands the connection back to the link for a reconnect.
-async fn publisher(link: Arc<Link>, mut rx: mpsc::Receiver<(String, Vec<u8>)>) {
+async fn publisher(
+    link: Arc<Link>,
+    mut rx: mpsc::Receiver<(String, Vec<u8>)>,
+    lost: Arc<AtomicBool>,
+) {
     let mut batch = Vec::with_capacity(PUBLISH_BATCH);
     while rx.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
         metrics::gauge!("chat_bridge_outbox_depth").set(rx.len() as f64);
         let n = batch.len() as u64;
         let Some(mut conn) = link.get() else {
             metrics::counter!("chat_bridge_dropped_total", "reason" => "redis_away").increment(n);
+            lost.store(true, Ordering::Relaxed);
             batch.clear();
             continue;
         };
@@ -322,6 +354,7 @@ async fn publisher(link: Arc<Link>, mut rx: mpsc::Receiver<(String, Vec<u8>)>) {
                 tracing::debug!(error = %e, "bridge publish failed");
                 metrics::counter!("chat_bridge_dropped_total", "reason" => "publish_failed")
                     .increment(n);
+                lost.store(true, Ordering::Relaxed);
             }
         }
     }

@@ -46,6 +46,8 @@ pub(super) async fn run(bridge: Arc<Bridge>) {
             }
         }
         subscribed_before = true;
+        let announcer = bridge.clone();
+        tokio::spawn(async move { announcer.announce_losses().await });
         tracing::info!(channels = current.len(), "redis subscriptions in place");
         backoff = BACKOFF_MIN;
         loop {

@@ -24,6 +24,9 @@ pub enum Body {
     Presence(PresenceNote),
     /// A user's sessions gained or lost a topic on another node.
     Membership(Membership),
+    /// The origin dropped publications while Redis was away: every node's sessions close with
+    /// 1012 and resume.
+    Resync,
 }
 
 /// Why an incoming payload was not delivered (the label of `chat_bridge_rejected_total`).
