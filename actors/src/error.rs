@@ -69,9 +69,47 @@ impl std::fmt::Display for ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// The database out of reach (a cut link, a restart, an exhausted pool) is a condition to
+    /// retry, answered `overloaded`; anything else is a fault, answered `internal`.
     fn from(e: StoreError) -> Self {
+        let StoreError::Db(db) = &e;
+        let unreachable = matches!(
+            db,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+        );
+        if unreachable {
+            tracing::warn!(error = %e, "database unreachable");
+            return ApiError::new(
+                ErrorCode::Overloaded,
+                "the database is unreachable; retry shortly",
+            );
+        }
         tracing::error!(error = %e, "store failure");
         ApiError::internal()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_a_retry_not_a_fault() {
+        let cut = StoreError::Db(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(ApiError::from(cut).code, ErrorCode::Overloaded);
+        assert_eq!(
+            ApiError::from(StoreError::Db(sqlx::Error::PoolTimedOut)).code,
+            ErrorCode::Overloaded
+        );
+        assert_eq!(
+            ApiError::from(StoreError::Db(sqlx::Error::RowNotFound)).code,
+            ErrorCode::Internal
+        );
     }
 }
 
