@@ -60,6 +60,11 @@ impl Unread {
         self.cursors.entry(user).or_insert((MessageId(0), count)).1 = count;
     }
 
+    /// Whether this user has a counter of its own here.
+    pub fn tracks(&self, user: UserId) -> bool {
+        self.cursors.contains_key(&user) || self.sent.contains_key(&user)
+    }
+
     pub fn of(&self, user: UserId) -> i64 {
         match self.cursors.get(&user) {
             Some((_, n)) => *n,

@@ -12,7 +12,7 @@ mod views;
 pub use registry::{ConversationInfo, Conversations};
 
 use crate::hub::Hub;
-use crate::protocol::{Message, MessageId, Role, ServerEvent, UserId};
+use crate::protocol::{ConversationType, Message, MessageId, Role, ServerEvent, UserId};
 use crate::routing::{routes, Actor as Who, Envelope, Happening, Payload, Room, SessionId, View};
 use crate::store::conversations::ConversationRow;
 use crate::store::{self, PgPool, StoreError};
@@ -126,7 +126,7 @@ impl ConversationState {
         }
     }
 
-    fn publish_own_unread(&self, user: UserId) {
+    fn publish_own_unread(&self, user: UserId, count: i64) {
         self.hub.publish(Envelope {
             business: self.room.business,
             topics: vec![crate::routing::Topic::User(user)],
@@ -134,7 +134,7 @@ impl ConversationState {
             except_user: None,
             payload: Payload::Unread {
                 conversation_id: self.room.id,
-                counts: vec![(user, self.unread.of(user))],
+                counts: vec![(user, count)],
                 others: None,
             },
         });
@@ -161,14 +161,18 @@ impl ConversationState {
         }
         let count =
             store::conversations::mark_read(&self.pool, self.room.id, who.user, message).await?;
-        self.unread.read(who.user, message, count);
+        // A community's subscribers keep their counts in the database only: the actor's counters
+        // (broadcast to staff on every announcement) stay as small as its staff.
+        if self.room.kind != ConversationType::Community || who.role.is_staff() {
+            self.unread.read(who.user, message, count);
+        }
         let event = ServerEvent::Read {
             conversation_id: self.room.id,
             user_id: who.user,
             message_id: message,
         };
         self.publish(Happening::Read(who), event, None);
-        self.publish_own_unread(who.user);
+        self.publish_own_unread(who.user, count);
         Ok(count)
     }
 
@@ -338,7 +342,12 @@ impl Actor for ConversationActor {
                     st.joined(sender, role);
                     st.unread.message(sender);
                 }
-                Observation::Read { user, count } => st.unread.set(user, count),
+                Observation::Read { user, count } => {
+                    // In a community only staff counters live here (see `read`).
+                    if st.room.kind != ConversationType::Community || st.unread.tracks(user) {
+                        st.unread.set(user, count);
+                    }
+                }
                 Observation::Deleted => {
                     if let Err(e) = st.recount().await {
                         tracing::warn!(error = %e, "unread counts not reloaded after a deletion");

@@ -140,7 +140,8 @@ pub async fn participants(
 }
 
 /// What a conversation actor loads: participants with how many messages each sent, and the
-/// read cursors with what is still unread behind each.
+/// read cursors with what is still unread behind each (in a community, staff's only: its
+/// subscribers' counts are read from the database when they ask).
 pub struct Counters {
     pub participants: Vec<(UserId, Role, i64)>,
     pub cursors: Vec<(UserId, MessageId, i64)>,
@@ -160,7 +161,10 @@ pub async fn counters(pool: &PgPool, conv: ConversationId) -> StoreResult<Counte
     let cursors: Vec<(UserId, MessageId, i64)> = sqlx::query_as(
         "SELECT r.user_id, r.last_read_message_id, (SELECT count(*) FROM messages m WHERE m.conversation_id = r.conversation_id
                  AND m.id > r.last_read_message_id AND m.sender_id <> r.user_id AND m.deleted_at IS NULL)
-         FROM read_cursors r WHERE r.conversation_id = $1",
+         FROM read_cursors r WHERE r.conversation_id = $1
+           AND NOT EXISTS (SELECT 1 FROM conversations c JOIN community_subscriptions s
+                ON s.business_id = c.business_id AND s.user_id = r.user_id
+                WHERE c.id = r.conversation_id AND c.type = 'COMMUNITY')",
     )
     .bind(conv)
     .fetch_all(pool)
