@@ -587,7 +587,19 @@ describe('accessibility and product review', { timeout: 600_000 }, () => {
       await send(page, 'Second line');
       const next = log(page).locator('.shc-msg', { hasText: 'Second line' });
       await next.waitFor();
-      const before_ = (await next.boundingBox()).y;
+      // Measure once the send has settled (its status line and the log's scroll move it).
+      const settledY = async () => {
+        let y = (await next.boundingBox()).y;
+        for (let i = 0; i < 30; i++) {
+          await page.waitForTimeout(100);
+          const again = (await next.boundingBox()).y;
+          if (again === y) return y;
+          y = again;
+        }
+        return y;
+      };
+      await page.getByText('Sent', { exact: true }).last().waitFor({ timeout: TIMEOUT });
+      const before_ = await settledY();
       await own.getByRole('button', { name: /Actions for message from You/ }).click();
       await own.getByRole('group', { name: 'Message actions' }).waitFor();
       assert.equal((await next.boundingBox()).y, before_, 'opening a menu moves nothing');
