@@ -8,9 +8,9 @@ import { AgentApp } from './console/AgentApp';
 import { CustomerApp } from './ui/CustomerApp';
 import { panel } from './ui/panel';
 import { CSS, PANEL_CSS } from './ui/styles';
-import { Thread } from './ui/Thread';
+import { CustomerThread } from './ui/CustomerThread';
 
-panel.Thread = Thread;
+panel.Thread = CustomerThread;
 
 export function mount(element: HTMLElement, options: MountOptions): WidgetHandle {
   const ui = options?.mode === 'agent' ? AgentApp : CustomerApp;

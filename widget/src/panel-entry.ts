@@ -4,6 +4,6 @@
  * externals mapped to `ServiHubChat.__m`), so nothing is loaded twice.
  */
 import { panel } from './ui/panel';
-import { Thread } from './ui/Thread';
+import { CustomerThread } from './ui/CustomerThread';
 
-panel.Thread = Thread;
+panel.Thread = CustomerThread;

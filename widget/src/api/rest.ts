@@ -27,6 +27,8 @@ export interface SendBody {
   body: string;
   contentType?: ContentType;
   attachmentIds?: string[];
+  /** Staff only: a note the customer never sees. */
+  private?: boolean;
 }
 
 /** Thin REST client for `/api/v1`; every call carries the bearer token. */
@@ -78,8 +80,9 @@ export class RestClient {
     return this.request('POST', '/conversations', { businessId });
   }
 
-  listConversations(): Promise<Page<Conversation>> {
-    return this.request('GET', '/conversations');
+  /** Staff may pass the inbox filters and paging (`status`, `assignee`, `cursor`, `limit`). */
+  listConversations(query = ''): Promise<Page<Conversation>> {
+    return this.request('GET', '/conversations' + query);
   }
 
   history(

@@ -4,33 +4,46 @@
  * needs on top. Ids are decimal strings because BIGINT does not fit a JS number.
  */
 
-import type { ServerEvent } from './generated/ServerEvent';
+import type { ClientFrame as GeneratedFrame } from './generated/ClientFrame';
+import type { Conversation as GeneratedConversation } from './generated/Conversation';
+import type { Message as GeneratedMessage } from './generated/Message';
+import type { ServerEvent as GeneratedEvent } from './generated/ServerEvent';
+import type { ConversationDesk, ConversationUpdated, MessageDesk } from './desk';
 
 export type { Attachment } from './generated/Attachment';
 export type { AttachmentLink } from './generated/AttachmentLink';
-export type { ClientFrame } from './generated/ClientFrame';
 export type { Community } from './generated/Community';
 export type { ContentType } from './generated/ContentType';
-export type { Conversation } from './generated/Conversation';
 export type { ConversationType } from './generated/ConversationType';
 export type { ErrorBody } from './generated/ErrorBody';
 export type { ErrorCode } from './generated/ErrorCode';
 export type { Hello } from './generated/Hello';
-export type { Message } from './generated/Message';
 export type { Participant } from './generated/Participant';
 export type { PresenceStatus } from './generated/PresenceStatus';
 export type { ReactionSummary } from './generated/ReactionSummary';
 export type { Role } from './generated/Role';
 export type { Sender } from './generated/Sender';
-export type { ServerEvent } from './generated/ServerEvent';
+export type * from './desk';
+
+export type Conversation = GeneratedConversation & ConversationDesk;
+export type Message = GeneratedMessage & MessageDesk;
+export type ServerEvent = GeneratedEvent | ConversationUpdated;
+export type ClientFrame =
+  | Exclude<GeneratedFrame, { type: 'message.send' }>
+  | (Extract<GeneratedFrame, { type: 'message.send' }> & { private?: boolean });
 
 /** Any id on the wire: a decimal string (each kind has its own generated alias). */
 export type Id = string;
 
-/** A list response: `items`, with `hasMore` on history pages. */
+/**
+ * A list response: `items`, with `hasMore` on history and search pages, and on staff inbox
+ * pages the next page's cursor and the counts per filter.
+ */
 export interface Page<T> {
   items: T[];
   hasMore?: boolean;
+  nextCursor?: string | null;
+  counts?: import('./desk').DeskCounts;
 }
 
 /** Every server event type, so the SSE client can subscribe to each named event. */
@@ -46,6 +59,7 @@ export const SERVER_EVENT_TYPES = [
   'resume.done',
   'presence',
   'conversation.new',
+  'conversation.updated',
   'pong',
   'error',
 ] as const;

@@ -3,7 +3,9 @@ import {
   compareIds,
   type ClientFrame,
   type ContentType,
+  type Conversation,
   type Message,
+  type Page,
   type ServerEvent,
 } from '../protocol';
 import { Connection, type ConnectionOptions } from '../transport/connection';
@@ -11,7 +13,7 @@ import { applyEvent, withConversation, withMessage, withThreadMessages } from '.
 import { firstStoredId, lastStoredId, localId, mergeMessages, type ChatMessage } from './messages';
 import { identityFromToken, newClientId, toggleReaction } from './helpers';
 import { keepOutbox } from './outbox';
-import { createChatStore, type ChatStore, type Mode } from './state';
+import { createChatStore, type ChatState, type ChatStore, type Mode } from './state';
 import { STRINGS, fill, type Strings } from '../ui/strings';
 import { excerpt, preview, senderLabel } from '../ui/format';
 
@@ -56,6 +58,14 @@ export class ChatController {
   readonly t: Strings;
   readonly locale?: string;
   private said = 0;
+  /**
+   * The inbox page to load (query string with its `?`): the console sets its filter here so a
+   * reconnect reloads what is on screen, and hears each page (with its counts) in `onInbox`.
+   */
+  inboxQuery = '';
+  onInbox?: (page: Page<Conversation>) => void;
+  /** Hear every server event after the store applied it, with the state from before. */
+  readonly listeners = new Set<(event: ServerEvent, before: ChatState) => void>();
   private audio?: AudioContext;
   private hiddenCount = 0;
   private title = '';
@@ -125,13 +135,15 @@ export class ChatController {
     for (const t of [...this.ackTimers.values(), ...this.typingTimers.values()]) clearTimeout(t);
   }
 
-  async refreshInbox(): Promise<void> {
-    const page = await this.rest.listConversations();
+  async refreshInbox(query = this.inboxQuery): Promise<Page<Conversation>> {
+    const page = await this.rest.listConversations(query);
     this.store.setState((s) => {
       const conversations = { ...s.conversations };
       for (const c of page.items) conversations[c.id] = c;
       return { conversations };
     });
+    this.onInbox?.(page);
+    return page;
   }
 
   select(conversationId: string | null): void {
@@ -238,7 +250,13 @@ export class ChatController {
   }
 
   /** Optimistic send: the message shows at once as "sending" and is replaced by the stored one. */
-  send(cid: string, body: string, attachmentIds?: string[], contentType?: ContentType): string {
+  send(
+    cid: string,
+    body: string,
+    attachmentIds?: string[],
+    contentType?: ContentType,
+    note?: boolean,
+  ): string {
     const clientId = newClientId();
     const { me } = this.store.getState();
     const optimistic: ChatMessage = {
@@ -256,8 +274,9 @@ export class ChatController {
       createdAt: new Date().toISOString(),
       editedAt: null,
       deletedAt: null,
+      ...(note ? { private: true } : {}),
       status: 'sending',
-      pending: { body, contentType, attachmentIds },
+      pending: { body, contentType, attachmentIds, note },
     };
     this.store.setState((s) => withThreadMessages(s, cid, (m) => [...m, optimistic]));
     this.setTyping(cid, false);
@@ -349,6 +368,7 @@ export class ChatController {
       body: p.body,
       ...(p.contentType ? { contentType: p.contentType } : {}),
       ...(p.attachmentIds?.length ? { attachmentIds: p.attachmentIds } : {}),
+      ...(p.note ? { private: true } : {}),
     };
     if (this.connection.send(frame)) {
       clearTimeout(this.ackTimers.get(clientId));
@@ -366,6 +386,7 @@ export class ChatController {
           body: p.body,
           contentType: p.contentType,
           attachmentIds: p.attachmentIds,
+          ...(p.note ? { private: true } : {}),
         }),
       );
     } catch (err) {
@@ -422,8 +443,10 @@ export class ChatController {
       // A conversation this inbox has not seen (its `conversation.new` was missed): reload the list.
       this.refreshInbox().catch(() => undefined);
     }
-    const patch = applyEvent(this.store.getState(), event);
+    const before = this.store.getState();
+    const patch = applyEvent(before, event);
     if (patch) this.store.setState(patch);
+    for (const l of this.listeners) l(event, before);
   }
 
   private applyMessage(message: Message): void {

@@ -46,6 +46,15 @@ export function applyEvent(state: ChatState, event: ServerEvent): Partial<ChatSt
           ? { lastSeen: { ...state.lastSeen, [event.userId]: event.lastSeenAt } }
           : {}),
       };
+    case 'conversation.updated': {
+      const { status, snoozedUntil, assigneeId, assigneeName } = event;
+      return withConversation(state, event.conversationId, {
+        status,
+        snoozedUntil,
+        assigneeId,
+        assigneeName,
+      });
+    }
     case 'conversation.new': {
       const c = event.conversation;
       if (!c || state.conversations[c.id]) return null;

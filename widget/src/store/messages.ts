@@ -6,7 +6,13 @@ export type SendStatus = 'sending' | 'sent' | 'failed';
 export interface ChatMessage extends Message {
   status: SendStatus;
   /** Present on optimistic messages: the send to repeat, with the same clientId, on retry. */
-  pending?: { body: string; contentType?: ContentType; attachmentIds?: string[]; error?: string };
+  pending?: {
+    body: string;
+    contentType?: ContentType;
+    attachmentIds?: string[];
+    note?: boolean;
+    error?: string;
+  };
 }
 
 /** Key of an optimistic message that has no server id yet. */

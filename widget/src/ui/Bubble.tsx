@@ -82,17 +82,22 @@ export function Bubble({ message: m, conversation, me, first, read, latest }: Pr
     (own ? ' shc-own' : '') +
     (first ? ' shc-first' : '') +
     (deleted ? ' shc-deleted' : '') +
-    (editing ? ' shc-editing' : '');
+    (editing ? ' shc-editing' : '') +
+    (m.private ? ' shc-private' : '');
   return (
-    <li ref={item} className={cls} data-status={m.status} tabIndex={-1}>
+    <li ref={item} className={cls} data-status={m.status} data-id={m.id} tabIndex={-1}>
       {first ? (
         <div className="shc-meta">
           {!own && <Avatar name={who} />}
           <span className="shc-who">{who}</span> <time dateTime={m.createdAt}>{time}</time>
+          {m.private && <strong className="shc-tag">{t.privateNote}</strong>}
         </div>
       ) : (
-        <span className="shc-sr">
-          {who}, {time}
+        <span className={m.private ? 'shc-meta' : 'shc-sr'}>
+          <span className="shc-sr">
+            {who}, {time}
+          </span>
+          {m.private && <strong className="shc-tag">{t.privateNote}</strong>}
         </span>
       )}
       <div className="shc-line">

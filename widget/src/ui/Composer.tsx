@@ -1,3 +1,4 @@
+import type { ComponentChildren, RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'react';
 import { MAX_UPLOAD_BYTES } from '../api/rest';
 import { useController, useT } from './context';
@@ -9,14 +10,46 @@ interface Draft {
   previewUrl: string | null;
 }
 
+/** What a mode adds to the composer: the console's note switch and canned-reply list. */
+export interface ComposerAddon {
+  /** Shown above the input row. */
+  before?: ComponentChildren;
+  /** More attributes for the text box (a combobox's ARIA state). */
+  attrs?: Record<string, unknown>;
+  /** Sees each key in the text box first; true when it used it. */
+  onKey?: (e: KeyboardEvent) => boolean;
+  /** Hears the text (and the caret) after each change. */
+  onText?: (text: string, caret: number) => void;
+  /** Send as a staff-only note (and never tell the customer someone is typing). */
+  note?: boolean;
+  placeholder?: string;
+}
+
+export interface ComposerApi {
+  conversationId: string;
+  text: string;
+  /** Replaces the text and puts the caret at `caret` (default: the end). */
+  setText: (text: string, caret?: number) => void;
+  input: RefObject<HTMLTextAreaElement | null>;
+}
+
+/** A hook the composer calls on each render (so it may use state), the same for its lifetime. */
+export type UseComposerAddon = (api: ComposerApi) => ComposerAddon;
+
 /** Text input, attachment picker with preview and upload progress, and the send button. */
-export function Composer({ conversationId }: { conversationId: string }) {
+export function Composer({
+  conversationId,
+  useAddon,
+}: {
+  conversationId: string;
+  useAddon?: UseComposerAddon;
+}) {
   const ctl = useController();
   const t = useT();
   // The half-typed text outlives the composer: closing the panel or switching threads keeps it.
-  const [text, setText] = useState(() => ctl.drafts.get(conversationId) ?? '');
+  const [text, setValue] = useState(() => ctl.drafts.get(conversationId) ?? '');
   const keep = (v: string) => {
-    setText(v);
+    setValue(v);
     if (v) ctl.drafts.set(conversationId, v);
     else ctl.drafts.delete(conversationId);
   };
@@ -26,6 +59,20 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const fileInput = useRef<HTMLInputElement>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const id = 'shc-input-' + conversationId;
+  const caretAt = useRef<number | null>(null);
+  const setText = (v: string, caret = v.length) => {
+    keep(v);
+    caretAt.current = caret;
+  };
+  useEffect(() => {
+    const el = input.current;
+    if (el && caretAt.current !== null) {
+      el.focus();
+      el.setSelectionRange(caretAt.current, caretAt.current);
+      caretAt.current = null;
+    }
+  });
+  const addon: ComposerAddon = useAddon?.({ conversationId, text, setText, input }) ?? {};
 
   useEffect(() => () => void (draft?.previewUrl && URL.revokeObjectURL(draft.previewUrl)), [draft]);
   useEffect(() => () => ctl.setTyping(conversationId, false), [ctl, conversationId]);
@@ -51,7 +98,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
     const body = text.trim();
     if ((!body && !draft) || progress !== null) return;
     if (!draft) {
-      ctl.send(conversationId, body);
+      ctl.send(conversationId, body, undefined, undefined, addon.note);
       keep('');
       return;
     }
@@ -59,7 +106,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
     try {
       const att = await ctl.rest.upload(conversationId, draft.file, setProgress);
       const kind = att.mimeType?.startsWith('image/') ? 'IMAGE' : 'FILE';
-      ctl.send(conversationId, body, [att.id], kind);
+      ctl.send(conversationId, body, [att.id], kind, addon.note);
       keep('');
       clearDraft();
     } catch (err) {
@@ -71,7 +118,8 @@ export function Composer({ conversationId }: { conversationId: string }) {
   };
 
   return (
-    <form className="shc-composer" onSubmit={submit}>
+    <form className={'shc-composer' + (addon.note ? ' shc-noting' : '')} onSubmit={submit}>
+      {addon.before}
       {error && (
         <p className="shc-error" role="alert">
           {error}
@@ -117,15 +165,18 @@ export function Composer({ conversationId }: { conversationId: string }) {
           id={id}
           rows={1}
           dir="auto"
-          placeholder={t.placeholder}
+          placeholder={addon.placeholder ?? t.placeholder}
           value={text}
+          {...addon.attrs}
           onInput={(e) => {
-            const v = (e.target as HTMLTextAreaElement).value;
-            keep(v);
-            ctl.setTyping(conversationId, v.length > 0);
+            const el = e.target as HTMLTextAreaElement;
+            keep(el.value);
+            addon.onText?.(el.value, el.selectionStart ?? el.value.length);
+            if (!addon.note) ctl.setTyping(conversationId, el.value.length > 0);
           }}
           onBlur={() => ctl.setTyping(conversationId, false)}
           onKeyDown={(e) => {
+            if (addon.onKey?.(e)) return;
             if (e.key === 'Enter' && !e.shiftKey) void submit(e);
           }}
         />

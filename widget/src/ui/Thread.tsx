@@ -1,11 +1,24 @@
 import { useEffect } from 'react';
-import { Composer } from './Composer';
+import { Composer, type UseComposerAddon } from './Composer';
 import { useChat, useController, useT } from './context';
 import { typingText } from './format';
 import { MessageList } from './MessageList';
 
-/** One conversation: history, live status line and composer. Marks messages read while shown. */
-export function Thread({ conversationId, visible }: { conversationId: string; visible: boolean }) {
+/**
+ * One conversation: history, live status line and composer (none when `readOnly`: a customer's
+ * past conversation). Marks messages read while shown.
+ */
+export function Thread({
+  conversationId,
+  visible,
+  readOnly,
+  useAddon,
+}: {
+  conversationId: string;
+  visible: boolean;
+  readOnly?: boolean;
+  useAddon?: UseComposerAddon;
+}) {
   const ctl = useController();
   const messages = useChat((s) => s.threads[conversationId]?.messages);
   const unread = useChat((s) => s.conversations[conversationId]?.unreadCount ?? 0);
@@ -22,7 +35,7 @@ export function Thread({ conversationId, visible }: { conversationId: string; vi
     <div className="shc-thread">
       <MessageList conversationId={conversationId} />
       <StatusLine conversationId={conversationId} />
-      <Composer conversationId={conversationId} />
+      {!readOnly && <Composer conversationId={conversationId} useAddon={useAddon} />}
     </div>
   );
 }

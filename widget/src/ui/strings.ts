@@ -69,6 +69,14 @@ export const STRINGS = {
   alerts: 'Sound and tab alerts for new messages',
   titleNotice: '({n}) New message',
   failed: 'Your message was not sent.',
+  privateNote: 'Private note',
+  answering: '{name} is answering',
+  resolvedNote: 'This conversation is resolved. Write to reopen it.',
+  pending: 'Waiting for your reply',
+  past: 'Past conversations',
+  noPast: 'No past conversations.',
+  backToChat: 'Back to the conversation',
+  closedOn: 'Closed conversation, last message {when}',
 };
 
 export type Strings = typeof STRINGS;

@@ -116,5 +116,17 @@ export const PANEL_CSS = `
 .shc-error{color:var(--dg)}
 .shc-empty,.shc-placeholder{display:flex;flex-direction:column;gap:4px;color:var(--mu);text-align:center;margin:auto;padding:calc(var(--s)*3) var(--s)}
 .shc-empty strong{color:var(--tx);font-size:1.2em}
+.shc-private .shc-bubble{background:var(--shc-color-note,#fef9c3);color:var(--tx);border:2px dashed var(--shc-color-note-border,#854d0e)}
+.shc-tag{font-size:.85em;padding:0 6px;border:1px solid currentColor;border-radius:4px;color:#854d0e;background:#fef9c3}
+.shc-hit .shc-bubble{outline:3px solid var(--fc);outline-offset:2px}
+.shc-desk,.shc-pastbar{display:flex;flex-wrap:wrap;gap:var(--s);padding:0 calc(var(--s)*1.5);font-size:.85em}
+.shc-desk:not(:empty){padding-top:4px;padding-bottom:4px;border-bottom:1px solid var(--sf)}
+.shc-notice{font-weight:600}
+.shc-pastbar .shc-link{border:0;background:none;padding:2px 0;min-height:28px;text-decoration:underline}
+.shc-past{flex:1;overflow-y:auto}
+.shc-past h3{padding:var(--s) calc(var(--s)*1.5)}
+.shc-past .shc-conv{display:flex;gap:var(--s);width:100%;text-align:start;border:0;border-bottom:1px solid var(--sf);border-radius:0;padding:var(--s) calc(var(--s)*1.5)}
+.shc-past .shc-last{flex:1;min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.shc-past time{color:var(--mu);font-size:.85em}
 @media (max-width:480px){.shc-panel{inset:0;width:auto;height:auto;max-height:none;border-radius:0}.shc-launcher[aria-expanded=true]{display:none}.shc-msg{max-width:92%}}
 `;

@@ -1,0 +1,107 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { Conversation } from '../protocol';
+import { useChat, useController, useT } from './context';
+import { preview, shortWhen } from './format';
+import { fill } from './strings';
+import { Thread } from './Thread';
+
+const activity = (c: Conversation) => c.lastMessage?.createdAt ?? c.updatedAt;
+
+/**
+ * The customer's side of the desk, in the panel's lazily loaded chunk: who is answering and the
+ * conversation's status (a polite live region, so changes are spoken), and the customer's past
+ * conversations with this business, each readable but closed.
+ */
+export function CustomerThread({
+  conversationId,
+  visible,
+}: {
+  conversationId: string;
+  visible: boolean;
+}) {
+  const ctl = useController();
+  const t = useT();
+  const conv = useChat((s) => s.conversations[conversationId]);
+  const all = useChat((s) => s.conversations);
+  const [view, setView] = useState<null | 'list' | string>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const back = useRef<HTMLButtonElement>(null);
+  const past = useMemo(
+    () =>
+      Object.values(all)
+        .filter((c) => c.id !== conversationId && c.businessId === conv?.businessId)
+        .sort((a, b) => (activity(a) < activity(b) ? 1 : -1)),
+    [all, conversationId, conv?.businessId],
+  );
+
+  useEffect(() => {
+    ctl.refreshInbox().catch(() => undefined);
+  }, [ctl]);
+
+  // Focus follows the view: the list's heading, the way back, or the button that opened them.
+  const was = useRef(view);
+  useLayoutEffect(() => {
+    if (view === 'list') heading.current?.focus();
+    else if (view) back.current?.focus();
+    else if (was.current) toggle.current?.focus();
+    was.current = view;
+  }, [view]);
+
+  const open = (id: string) => {
+    if (!ctl.store.getState().threads[id]?.loaded) void ctl.loadLatest(id);
+    setView(id);
+  };
+
+  const status = conv?.status;
+  const notice = status === 'resolved' ? t.resolvedNote : status === 'pending' ? t.pending : '';
+  return (
+    <>
+      <div className="shc-desk" role="status">
+        {conv?.assigneeName && <span>{fill(t.answering, { name: conv.assigneeName })}</span>}
+        {notice && <span className="shc-notice">{notice}</span>}
+      </div>
+      {past.length > 0 && (
+        <div className="shc-pastbar">
+          {view ? (
+            <button ref={back} type="button" className="shc-link" onClick={() => setView(null)}>
+              {t.backToChat}
+            </button>
+          ) : (
+            <button ref={toggle} type="button" className="shc-link" onClick={() => setView('list')}>
+              {t.past} ({past.length})
+            </button>
+          )}
+        </div>
+      )}
+      {view === 'list' ? (
+        <div className="shc-past">
+          <h3 ref={heading} tabIndex={-1}>
+            {t.past}
+          </h3>
+          <ul>
+            {past.map((c) => (
+              <li key={c.id}>
+                <button type="button" className="shc-conv" onClick={() => open(c.id)}>
+                  <time dateTime={activity(c)}>{shortWhen(activity(c), ctl.locale)}</time>{' '}
+                  <span className="shc-last">{preview(c.lastMessage, t) || t.empty}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : view ? (
+        <>
+          <p className="shc-notice">
+            {fill(t.closedOn, {
+              when: shortWhen(activity(all[view] ?? conv!), ctl.locale),
+            })}
+          </p>
+          <Thread key={view} conversationId={view} visible={visible} readOnly />
+        </>
+      ) : (
+        <Thread conversationId={conversationId} visible={visible} />
+      )}
+    </>
+  );
+}
