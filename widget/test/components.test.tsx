@@ -190,8 +190,12 @@ describe('agent mode', () => {
   it('lists the inbox newest first with unread badges, opens a thread, Escape returns to it', async () => {
     const { ui, shadow } = setup('agent');
     const nav = await waitFor(() => ui.getByRole('navigation', { name: 'Conversations' }));
-    await waitFor(() => expect(within(nav).getAllByRole('button')).toHaveLength(2));
-    const [first, second] = within(nav).getAllByRole('button');
+    const items = () =>
+      within(nav)
+        .getAllByRole('listitem')
+        .map((li) => within(li).getByRole('button'));
+    await waitFor(() => expect(items()).toHaveLength(2));
+    const [first, second] = items();
     expect(first).toHaveTextContent('Dana');
     expect(first).toHaveTextContent('newest question');
     expect(first).toHaveTextContent('2 unread');
@@ -213,11 +217,9 @@ describe('agent mode', () => {
         createdAt: '2026-11-25T10:00:00Z',
       }),
     });
-    await waitFor(() =>
-      expect(within(nav).getAllByRole('button')[0]).toHaveTextContent('fresh news'),
-    );
+    await waitFor(() => expect(items()[0]).toHaveTextContent('fresh news'));
 
-    fireEvent.click(within(nav).getAllByRole('button')[0]);
+    fireEvent.click(items()[0]);
     const main = ui.getByRole('region', { name: 'Conversation' });
     await waitFor(() =>
       expect(within(main).getByRole('region', { name: 'Messages' })).toHaveTextContent('Welcome'),

@@ -1,13 +1,20 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useStore } from 'zustand';
 import type { Conversation } from '../protocol';
 import { sortedConversations } from '../store/state';
 import { Announcer } from '../ui/Announcer';
 import { Avatar } from '../ui/Avatar';
 import { useChat, useController, useT } from '../ui/context';
-import { customerOf, preview, shortWhen } from '../ui/format';
+import { customerOf, preview } from '../ui/format';
 import { Presence } from '../ui/Presence';
 import { fill } from '../ui/strings';
 import { Thread } from '../ui/Thread';
+import { DeskContext, useDesk as useDeskValue, type DeskContextValue } from './context';
+import { Desk } from './desk';
+import { useDeskComposer } from './DeskComposer';
+import { DeskControls } from './DeskControls';
+import { Inbox, nameOf } from './Inbox';
+import { Settings } from './Settings';
 import { CONSOLE_CSS } from './styles';
 import { CONSOLE_STRINGS, type ConsoleStrings } from './strings';
 
@@ -16,26 +23,54 @@ function useConsoleT(): ConsoleStrings {
   return useMemo(() => ({ ...CONSOLE_STRINGS, ...t }), [t]);
 }
 
-const nameOf = (c: Conversation, ct: ConsoleStrings) => {
-  const p = customerOf(c);
-  return p?.name || fill(ct.customerN, { id: p?.userId ?? c.id });
-};
+/** The token's `name` claim (read, not verified: the node verifies). */
+function nameFromToken(token: string): string | null {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const name = (JSON.parse(atob(part)) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
- * Agent mode: the business inbox (newest activity first), the selected thread, and a pane with
- * the customer's details. One column below 640 px, so it reflows down to 320 px.
+ * Agent mode: the business inbox (filtered by status and assignee, with search), the selected
+ * thread with its status and assignee controls, and a pane with the customer's details. Owners
+ * also get the desk settings. One column below 640 px, so it reflows down to 320 px.
  * Alt+↓ / Alt+↑ move between conversations, "/" goes to the reply box, Escape back to the inbox.
  */
 export function AgentApp() {
   const ctl = useController();
-  const t = useT();
   const ct = useConsoleT();
+  // Made during the first render, before the controller loads the inbox, so it loads the filter.
+  const [value] = useState<DeskContextValue>(() => ({
+    desk: new Desk(ctl, ct),
+    ct,
+    agentName: nameFromToken(ctl.rest.token),
+  }));
+  useEffect(() => value.desk.start(), [value]);
+  return (
+    <DeskContext.Provider value={value}>
+      <Console />
+    </DeskContext.Provider>
+  );
+}
+
+function Console() {
+  const ctl = useController();
+  const { desk, ct } = useDeskValue();
   const conversations = useChat((s) => s.conversations);
   const activeId = useChat((s) => s.activeId);
-  const error = useChat((s) => s.error);
+  const role = useChat((s) => s.me.role);
+  const filter = useStore(desk.store, (s) => s.filter);
+  const focus = useStore(desk.store, (s) => s.focus);
+  const focusThread = useChat((s) => (focus ? s.threads[focus.conversationId] : undefined));
   const list = useMemo(() => sortedConversations(conversations), [conversations]);
   const [details, setDetails] = useState(false);
+  const [settings, setSettings] = useState(false);
   const inbox = useRef<HTMLUListElement>(null);
+  const settingsBtn = useRef<HTMLButtonElement>(null);
   const lastActive = useRef<string | null>(null);
   const main = useRef<HTMLElement>(null);
 
@@ -48,22 +83,52 @@ export function AgentApp() {
     }
     if (activeId) {
       lastActive.current = activeId;
-      main.current?.querySelector<HTMLElement>('textarea')?.focus();
+      if (!desk.store.getState().focus)
+        main.current?.querySelector<HTMLElement>('textarea')?.focus();
     }
+    if (activeId) setSettings(false);
   }, [activeId]);
 
+  // A search hit: its message scrolled into the middle, highlighted, focused and announced.
+  useEffect(() => {
+    if (!focus || focus.conversationId !== activeId) return;
+    const root = main.current;
+    const el = root?.querySelector<HTMLElement>(`.shc-log [data-id="${focus.messageId}"]`);
+    if (!el) return;
+    root?.querySelectorAll('.shc-hit').forEach((x) => x.classList.remove('shc-hit'));
+    el.classList.add('shc-hit');
+    el.scrollIntoView({ block: 'center' });
+    el.focus({ preventScroll: true });
+    const when = el.querySelector('time')?.getAttribute('datetime');
+    ctl.announce(
+      fill(ct.inContext, {
+        when: when
+          ? new Date(when).toLocaleString(ctl.locale, { dateStyle: 'medium', timeStyle: 'short' })
+          : '',
+      }),
+    );
+    desk.clearFocus();
+  }, [focus, activeId, focusThread]);
+
+  const visible = () =>
+    [...(inbox.current?.querySelectorAll<HTMLElement>('[data-conversation]') ?? [])].map(
+      (b) => b.dataset.conversation!,
+    );
   const move = (step: number) => {
-    if (!list.length) return;
-    const at = list.findIndex((c) => c.id === activeId);
-    const next = list[(at + step + list.length) % list.length] ?? list[0];
-    ctl.select(next.id);
+    const ids = visible();
+    if (!ids.length) return;
+    const at = ids.indexOf(activeId ?? '');
+    ctl.select(ids[(at + step + ids.length) % ids.length] ?? ids[0]);
   };
 
   useEffect(() => {
     const root = main.current?.getRootNode() as ShadowRoot | undefined;
     const onKey = (e: KeyboardEvent) => {
       const target = root?.activeElement;
-      const typing = target?.tagName === 'TEXTAREA' || target?.tagName === 'INPUT';
+      const typing =
+        target?.tagName === 'TEXTAREA' ||
+        target?.tagName === 'INPUT' ||
+        target?.tagName === 'SELECT';
       if (e.altKey && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
         e.preventDefault();
         move(e.key === 'ArrowDown' ? 1 : -1);
@@ -81,65 +146,43 @@ export function AgentApp() {
 
   const active = activeId ? conversations[activeId] : undefined;
   const customer = active && customerOf(active);
+  const closeSettings = () => {
+    setSettings(false);
+    setTimeout(() => settingsBtn.current?.focus());
+  };
 
   return (
     <div
       className={
-        'shc-agent' + (activeId ? ' shc-has-thread' : '') + (details ? ' shc-show-details' : '')
+        'shc-agent' +
+        (activeId || settings ? ' shc-has-thread' : '') +
+        (details ? ' shc-show-details' : '')
       }
     >
       <style>{CONSOLE_CSS}</style>
       <Announcer />
       <nav className="shc-inbox" aria-label={ct.conversations}>
-        <h2>{ct.inbox}</h2>
-        {error && (
-          <p className="shc-error" role="alert">
-            {error}
-          </p>
-        )}
-        {list.length === 0 && !error && <p>{ct.noConversations}</p>}
-        <ul ref={inbox}>
-          {list.map((c) => {
-            const name = nameOf(c, ct);
-            const unread = c.unreadCount || 0;
-            const p = customerOf(c);
-            return (
-              <li key={c.id}>
-                <button
-                  type="button"
-                  data-conversation={c.id}
-                  className={'shc-conv' + (c.id === activeId ? ' shc-current' : '')}
-                  aria-current={c.id === activeId ? 'true' : undefined}
-                  onClick={() => ctl.select(c.id)}
-                >
-                  <Avatar name={name} />
-                  <span className="shc-conv-body">
-                    <span className="shc-conv-top">
-                      <strong>{name}</strong>
-                      {c.lastMessage && (
-                        <time dateTime={c.lastMessage.createdAt}>
-                          {shortWhen(c.lastMessage.createdAt, ctl.locale)}
-                        </time>
-                      )}
-                    </span>
-                    <span className="shc-conv-bottom">
-                      <span className="shc-last">
-                        {preview(c.lastMessage, t) || ct.noMessagesYet}
-                      </span>
-                      {unread > 0 && (
-                        <span className="shc-badge">
-                          {unread}
-                          <span className="shc-sr"> {ct.unread}</span>
-                        </span>
-                      )}
-                    </span>
-                    {p && <Presence userIds={[p.userId]} />}
-                  </span>
-                </button>
-              </li>
-            );
-          })}
-        </ul>
+        <div className="shc-inbox-head">
+          <h2>
+            {ct.inbox}
+            <span className="shc-sr">
+              {' '}
+              · {ct[filter.status]} · {ct[filter.assignee]}
+            </span>
+          </h2>
+          {role === 'OWNER' && (
+            <button
+              ref={settingsBtn}
+              type="button"
+              aria-expanded={settings}
+              onClick={() => (settings ? closeSettings() : (ctl.select(null), setSettings(true)))}
+            >
+              {ct.settings}
+            </button>
+          )}
+        </div>
+        <ErrorLine />
+        <Inbox listRef={inbox} />
         <details className="shc-keys">
           <summary>{ct.shortcuts}</summary>
           <dl>
@@ -165,10 +208,12 @@ export function AgentApp() {
       <section
         ref={main}
         className="shc-main"
-        aria-label={ct.conversation}
-        onKeyDown={(e) => e.key === 'Escape' && ctl.select(null)}
+        aria-label={settings ? ct.settings : ct.conversation}
+        onKeyDown={(e) => e.key === 'Escape' && !settings && ctl.select(null)}
       >
-        {active ? (
+        {settings ? (
+          <Settings onClose={closeSettings} />
+        ) : active ? (
           <>
             <div className="shc-header">
               <Avatar name={nameOf(active, ct)} />
@@ -188,15 +233,25 @@ export function AgentApp() {
                 {ct.back}
               </button>
             </div>
-            <Thread key={activeId} conversationId={active.id} visible />
+            <DeskControls conversation={active} />
+            <Thread key={activeId} conversationId={active.id} visible useAddon={useDeskComposer} />
           </>
         ) : (
           <p className="shc-placeholder">{ct.selectConversation}</p>
         )}
       </section>
-      {active && <Details conversation={active} list={list} ct={ct} />}
+      {active && !settings && <Details conversation={active} list={list} ct={ct} />}
     </div>
   );
+}
+
+function ErrorLine() {
+  const error = useChat((s) => s.error);
+  return error ? (
+    <p className="shc-error" role="alert">
+      {error}
+    </p>
+  ) : null;
 }
 
 /** Who the customer is: name, presence, when last seen, and their other conversations here. */

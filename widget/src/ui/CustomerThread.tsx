@@ -8,9 +8,8 @@ import { Thread } from './Thread';
 const activity = (c: Conversation) => c.lastMessage?.createdAt ?? c.updatedAt;
 
 /**
- * The customer's side of the desk, in the panel's lazily loaded chunk: who is answering and the
- * conversation's status (a polite live region, so changes are spoken), and the customer's past
- * conversations with this business, each readable but closed.
+ * The customer's past conversations with this business, each readable but closed, in the
+ * panel's lazily loaded chunk (who is answering and the status are in the thread's status line).
  */
 export function CustomerThread({
   conversationId,
@@ -22,22 +21,26 @@ export function CustomerThread({
   const ctl = useController();
   const t = useT();
   const conv = useChat((s) => s.conversations[conversationId]);
-  const all = useChat((s) => s.conversations);
+  // Kept here, not in the store: past conversations stay out of the launcher's unread badge.
+  const [all, setAll] = useState<Conversation[]>([]);
   const [view, setView] = useState<null | 'list' | string>(null);
   const toggle = useRef<HTMLButtonElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   const back = useRef<HTMLButtonElement>(null);
   const past = useMemo(
     () =>
-      Object.values(all)
+      all
         .filter((c) => c.id !== conversationId && c.businessId === conv?.businessId)
         .sort((a, b) => (activity(a) < activity(b) ? 1 : -1)),
     [all, conversationId, conv?.businessId],
   );
 
   useEffect(() => {
-    ctl.refreshInbox().catch(() => undefined);
-  }, [ctl]);
+    ctl.rest.listConversations().then(
+      (p) => setAll(p.items),
+      () => undefined,
+    );
+  }, [ctl, conversationId]);
 
   // Focus follows the view: the list's heading, the way back, or the button that opened them.
   const was = useRef(view);
@@ -48,19 +51,17 @@ export function CustomerThread({
     was.current = view;
   }, [view]);
 
-  const open = (id: string) => {
-    if (!ctl.store.getState().threads[id]?.loaded) void ctl.loadLatest(id);
-    setView(id);
+  const open = (c: Conversation) => {
+    ctl.store.setState((s) => ({
+      conversations: { ...s.conversations, [c.id]: { ...c, unreadCount: 0 } },
+    }));
+    if (!ctl.store.getState().threads[c.id]?.loaded) void ctl.loadLatest(c.id);
+    setView(c.id);
   };
+  const shown = view && view !== 'list' ? past.find((c) => c.id === view) : undefined;
 
-  const status = conv?.status;
-  const notice = status === 'resolved' ? t.resolvedNote : status === 'pending' ? t.pending : '';
   return (
     <>
-      <div className="shc-desk" role="status">
-        {conv?.assigneeName && <span>{fill(t.answering, { name: conv.assigneeName })}</span>}
-        {notice && <span className="shc-notice">{notice}</span>}
-      </div>
       {past.length > 0 && (
         <div className="shc-pastbar">
           {view ? (
@@ -82,7 +83,7 @@ export function CustomerThread({
           <ul>
             {past.map((c) => (
               <li key={c.id}>
-                <button type="button" className="shc-conv" onClick={() => open(c.id)}>
+                <button type="button" className="shc-conv" onClick={() => open(c)}>
                   <time dateTime={activity(c)}>{shortWhen(activity(c), ctl.locale)}</time>{' '}
                   <span className="shc-last">{preview(c.lastMessage, t) || t.empty}</span>
                 </button>
@@ -90,14 +91,12 @@ export function CustomerThread({
             ))}
           </ul>
         </div>
-      ) : view ? (
+      ) : shown ? (
         <>
           <p className="shc-notice">
-            {fill(t.closedOn, {
-              when: shortWhen(activity(all[view] ?? conv!), ctl.locale),
-            })}
+            {fill(t.closedOn, { when: shortWhen(activity(shown), ctl.locale) })}
           </p>
-          <Thread key={view} conversationId={view} visible={visible} readOnly />
+          <Thread key={shown.id} conversationId={shown.id} visible={visible} readOnly />
         </>
       ) : (
         <Thread conversationId={conversationId} visible={visible} />

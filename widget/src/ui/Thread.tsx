@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { Composer, type UseComposerAddon } from './Composer';
 import { useChat, useController, useT } from './context';
 import { typingText } from './format';
+import { fill } from './strings';
 import { MessageList } from './MessageList';
 
 /**
@@ -40,10 +41,18 @@ export function Thread({
   );
 }
 
-/** Typing and connection state, announced politely as they change; offline is a banner. */
+/**
+ * Typing and connection state, announced politely as they change; offline is a banner. The
+ * customer also reads who is answering and what the desk did with the conversation.
+ */
 function StatusLine({ conversationId }: { conversationId: string }) {
   const t = useT();
   const typists = useChat((s) => s.typing[conversationId]);
+  const conv = useChat((s) =>
+    s.mode === 'customer' ? s.conversations[conversationId] : undefined,
+  );
+  const desk =
+    conv?.status === 'resolved' ? t.resolvedNote : conv?.status === 'pending' ? t.pending : '';
   const status = useChat((s) => s.connection.status);
   const typing = typingText(
     (typists ?? []).map((x) => x.name),
@@ -52,6 +61,10 @@ function StatusLine({ conversationId }: { conversationId: string }) {
   const conn = status === 'online' ? '' : t[status === 'offline' ? 'offlineBanner' : status];
   return (
     <div className="shc-status" role="status" aria-live="polite">
+      {conv?.assigneeName && (
+        <span className="shc-answering">{fill(t.answering, { name: conv.assigneeName })}</span>
+      )}
+      {desk && <span className="shc-notice">{desk}</span>}
       {typing && <span className="shc-typing">{typing}</span>}
       {conn && <span className={'shc-conn shc-' + status}>{conn}</span>}
     </div>
