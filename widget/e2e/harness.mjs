@@ -1,7 +1,7 @@
 // Starts a real chat node (with a fresh Postgres database) and a real Chromium for the end-to-end
 // scenarios, and tears both down afterwards.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -80,6 +80,7 @@ export async function start() {
   const origin = `http://127.0.0.1:${port}`;
   const log = createWriteStream(resolve(artifacts, 'node.log'));
   const dbUrl = databaseUrl();
+  const secret = process.env.JWT_SECRET || randomBytes(32).toString('hex');
   const node = spawn(bin, ['serve', '--demo'], {
     cwd: repoRoot,
     env: {
@@ -88,7 +89,7 @@ export async function start() {
       HOST: '127.0.0.1',
       DATABASE_URL: dbUrl,
       WIDGET_DIR: 'widget',
-      JWT_SECRET: process.env.JWT_SECRET || randomBytes(32).toString('hex'),
+      JWT_SECRET: secret,
       CORS_ORIGIN: origin,
       RUST_LOG: process.env.RUST_LOG || 'info',
     },
@@ -110,6 +111,8 @@ export async function start() {
   return {
     origin,
     browser,
+    dbUrl,
+    secret,
     async stop() {
       await browser.close().catch(() => undefined);
       node.kill('SIGTERM');
@@ -166,4 +169,53 @@ export async function runAxe(page) {
       nodes: v.nodes.map((n) => n.target.join(' ')),
     }));
   });
+}
+
+/** A ServiHub token (HS256 with the node's secret) for any user, role and business. */
+export function mint(env, claims) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = b64({ exp: Math.floor(Date.now() / 1000) + 3600, ...claims });
+  const head = b64({ alg: 'HS256', typ: 'JWT' });
+  const sig = createHmac('sha256', env.secret)
+    .update(head + '.' + body)
+    .digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+/**
+ * The agent console as another staff member of business 1 (`sub`, `name`, `role`): the demo
+ * page, with its session answered by a token of our own.
+ */
+export async function staffTab(env, { sub, name, role = 'AGENT' }, options = {}) {
+  const context = await env.browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    ...options,
+  });
+  const token = mint(env, { sub: String(sub), name, role, businessId: '1' });
+  await context.route('**/demo/session*', (route) =>
+    route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({
+        token,
+        userId: String(sub),
+        role,
+        businessId: '1',
+        name,
+        apiUrl: env.origin,
+      }),
+    }),
+  );
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('[page error]', name, err.message));
+  await page.goto(env.origin + '/demo/agent');
+  return { context, page };
+}
+
+/** Runs SQL against the run's own database (the scenarios that need history from the past). */
+export function sql(env, statement) {
+  const res = spawnSync('psql', [env.dbUrl, '-v', 'ON_ERROR_STOP=1', '-qtA', '-c', statement], {
+    encoding: 'utf8',
+  });
+  if (res.status !== 0) throw new Error('psql failed: ' + res.stderr);
+  return res.stdout.trim();
 }

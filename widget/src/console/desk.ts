@@ -167,9 +167,14 @@ export class Desk {
     return p?.name || fill(this.ct.customerN, { id: p?.userId ?? id });
   }
 
-  staffName(userId: string | null): string {
+  /** Who made a change: a staff member, the conversation's customer (by writing), or the node. */
+  private byName(userId: string | null, conversationId: string): string {
     if (!userId) return this.ct.theSystem;
-    return this.store.getState().staff.find((m) => m.userId === userId)?.name ?? this.ct.someone;
+    const staff = this.store.getState().staff.find((m) => m.userId === userId);
+    if (staff) return staff.name ?? this.ct.someone;
+    const c = this.ctl.store.getState().conversations[conversationId];
+    const p = c && customerOf(c);
+    return p?.userId === userId ? this.nameOf(conversationId) : this.ct.someone;
   }
 
   private onEvent(e: ServerEvent, before: ChatState): void {
@@ -200,7 +205,7 @@ export class Desk {
     const mineNow = e.assigneeId === me && prev.assigneeId !== me;
     if (e.conversationId !== before.activeId && !mineNow) return;
     const who = this.nameOf(e.conversationId);
-    const by = this.staffName(e.changedBy);
+    const by = this.byName(e.changedBy, e.conversationId);
     if ((prev.status ?? 'open') !== e.status)
       this.ctl.announce(fill(this.ct.statusBy, { who, status: this.ct[e.status], by }));
     if ((prev.assigneeId ?? null) !== e.assigneeId)
