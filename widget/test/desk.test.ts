@@ -53,7 +53,6 @@ describe('canned replies', () => {
       'refund',
       'rental',
       'prefund',
-      'hello',
     ]);
     expect(filterCanned(list, 'REF').map((r) => r.shortcut)).toEqual([
       'refund',

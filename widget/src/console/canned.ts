@@ -31,7 +31,8 @@ export function cannedQuery(text: string, caret: number): { start: number; query
 
 /**
  * Canned replies for a query, best first: shortcuts that start with it, then shortcuts that
- * contain it, then replies whose text contains it; each group in shortcut order.
+ * contain it, then (from three characters on, where a match means something) replies whose
+ * text contains it; each group in shortcut order.
  */
 export function filterCanned(list: CannedReply[], query: string, max = 8): CannedReply[] {
   const q = query.toLowerCase();
@@ -39,7 +40,7 @@ export function filterCanned(list: CannedReply[], query: string, max = 8): Canne
     const s = r.shortcut.toLowerCase();
     if (s.startsWith(q)) return 0;
     if (s.includes(q)) return 1;
-    if (q && r.body.toLowerCase().includes(q)) return 2;
+    if (q.length >= 3 && r.body.toLowerCase().includes(q)) return 2;
     return -1;
   };
   return list

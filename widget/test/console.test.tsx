@@ -1,0 +1,167 @@
+import { fireEvent, waitFor, within } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mount, type WidgetHandle } from '../src';
+import { emptyCounts } from '../src/console/inbox';
+import { conversation, fakeFetch, FakeWebSocket, message, token } from './fakes';
+
+let host: HTMLElement;
+let handle: WidgetHandle | undefined;
+
+const kim = [{ userId: '1001', name: 'Kim', role: 'CUSTOMER' as const }];
+const dana = [{ userId: '1002', name: 'Dana', role: 'CUSTOMER' as const }];
+
+function setup() {
+  const counts = emptyCounts();
+  counts.open = { mine: 0, unassigned: 2, all: 2 };
+  counts.resolved = { mine: 0, unassigned: 4, all: 4 };
+  const api = fakeFetch({
+    'GET /api/v1/conversations': () => ({
+      items: [
+        conversation('10', { participants: kim, status: 'open', assigneeId: null }),
+        conversation('11', { participants: dana, status: 'open', assigneeId: null }),
+      ],
+      nextCursor: null,
+      counts,
+    }),
+    'GET /api/v1/conversations/10/messages': () => ({ items: [message('1', { body: 'Hello' })] }),
+    'GET /api/v1/businesses/1/canned-replies': () => ({
+      items: [
+        { id: '1', shortcut: 'refund', body: 'Hi {{customer.name}}, {{agent.name}} here.' },
+        { id: '2', shortcut: 'ship', body: 'It ships today from {{business.name}}.' },
+      ],
+    }),
+    'GET /api/v1/businesses/1/staff': () => ({
+      items: [
+        { userId: '2001', name: 'Alice', role: 'AGENT', online: true },
+        { userId: '2002', name: 'Bob', role: 'AGENT', online: false },
+      ],
+    }),
+    'POST /api/v1/conversations/10/read': () => undefined,
+  });
+  vi.stubGlobal('fetch', api.fetch);
+  vi.stubGlobal('WebSocket', FakeWebSocket);
+  handle = mount(host, {
+    apiUrl: 'http://node.test',
+    token: token({ sub: '2001', role: 'AGENT', businessId: '1', name: 'Alice' }),
+    mode: 'agent',
+  });
+  const shadow = host.shadowRoot!;
+  return { api, shadow, ui: within(shadow.querySelector<HTMLElement>('.shc-root')!) };
+}
+
+beforeEach(() => {
+  FakeWebSocket.instances = [];
+  host = document.createElement('div');
+  document.body.append(host);
+});
+
+afterEach(() => {
+  handle?.unmount();
+  host.remove();
+  vi.unstubAllGlobals();
+});
+
+describe('agent console desk', () => {
+  it('loads the open filter with its counts and moves a resolved conversation out live', async () => {
+    const { ui, api } = setup();
+    const nav = await waitFor(() => ui.getByRole('navigation', { name: 'Conversations' }));
+    await waitFor(() => within(nav).getByText('Kim'));
+    expect(api.calls.some((c) => c.path === '/api/v1/conversations?status=open&assignee=all')).toBe(
+      true,
+    );
+    const status = within(nav).getByRole('group', { name: 'Status' });
+    await waitFor(() => within(status).getByRole('button', { name: 'Open, 2 conversations' }));
+    FakeWebSocket.last().open();
+    FakeWebSocket.last().push({
+      type: 'conversation.updated',
+      conversationId: '10',
+      status: 'resolved',
+      snoozedUntil: null,
+      assigneeId: '2002',
+      assigneeName: 'Bob',
+      changedBy: '2002',
+    });
+    await waitFor(() => expect(within(nav).queryByText('Kim')).toBeNull());
+    within(status).getByRole('button', { name: 'Open, 1 conversations' });
+    within(status).getByRole('button', { name: 'Resolved, 5 conversations' });
+  });
+
+  it('inserts a canned reply from the keyboard and sends notes as private', async () => {
+    const { ui } = setup();
+    await waitFor(() => ui.getByText('Kim'));
+    fireEvent.click(ui.getByText('Kim'));
+    const box = await waitFor(() => ui.getByRole('combobox', { name: 'Message' }));
+    await waitFor(() => expect(box).toHaveAttribute('aria-expanded', 'false'));
+    const type = (value: string) => {
+      (box as HTMLTextAreaElement).value = value;
+      (box as HTMLTextAreaElement).setSelectionRange(value.length, value.length);
+      fireEvent.input(box);
+    };
+    type('/');
+    const list = await waitFor(() => ui.getByRole('listbox', { name: 'Canned replies' }));
+    await waitFor(() => expect(box).toHaveAttribute('aria-expanded', 'true'));
+    expect(within(list).getAllByRole('option')).toHaveLength(2);
+    type('/s');
+    await waitFor(() => expect(within(list).getAllByRole('option')).toHaveLength(1));
+    type('/');
+    await waitFor(() => expect(within(list).getAllByRole('option')).toHaveLength(2));
+    fireEvent.keyDown(box, { key: 'ArrowDown' });
+    const second = within(list).getAllByRole('option')[1];
+    await waitFor(() => expect(box).toHaveAttribute('aria-activedescendant', second.id));
+    fireEvent.keyDown(box, { key: 'ArrowUp' });
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(box).toHaveValue('Hi Kim, Alice here.'));
+    expect(box).toHaveAttribute('aria-expanded', 'false');
+
+    // Escape closes the list and leaves the thread open.
+    type('/r');
+    await waitFor(() => expect(box).toHaveAttribute('aria-expanded', 'true'));
+    fireEvent.keyDown(box, { key: 'Escape' });
+    await waitFor(() => expect(box).toHaveAttribute('aria-expanded', 'false'));
+    expect(ui.getByRole('region', { name: 'Messages' })).toBeTruthy();
+
+    FakeWebSocket.last().open();
+    fireEvent.click(ui.getByRole('button', { name: 'Private note' }));
+    type('Call back tomorrow');
+    fireEvent.keyDown(box, { key: 'Enter' });
+    await waitFor(() => expect(FakeWebSocket.last().frames('message.send')).toHaveLength(1));
+    expect(FakeWebSocket.last().frames('message.send')[0]).toMatchObject({
+      body: 'Call back tomorrow',
+      private: true,
+    });
+    // No typing indicator goes to the customer while a note is written.
+    expect(
+      FakeWebSocket.last()
+        .frames('typing')
+        .filter((f) => f.isTyping),
+    ).toEqual([]);
+    await waitFor(() => ui.getByText('Private note', { selector: '.shc-tag' }));
+  });
+
+  it('marks an offline assignee in the assign list and the header', async () => {
+    const { ui } = setup();
+    await waitFor(() => ui.getByText('Kim'));
+    fireEvent.click(ui.getByText('Kim'));
+    const select = await waitFor(() => ui.getByRole('combobox', { name: 'Assignee' }));
+    await waitFor(() => within(select).getByRole('option', { name: 'Bob — offline' }));
+    within(select).getByRole('option', { name: 'Alice (You) — online' });
+    FakeWebSocket.last().open();
+    FakeWebSocket.last().push({
+      type: 'conversation.updated',
+      conversationId: '10',
+      status: 'open',
+      snoozedUntil: null,
+      assigneeId: '2002',
+      assigneeName: 'Bob',
+      changedBy: '2002',
+    });
+    await waitFor(() => ui.getByText('Bob is offline'));
+    FakeWebSocket.last().push({
+      type: 'presence',
+      userId: '2002',
+      status: 'online',
+      lastSeenAt: null,
+    });
+    await waitFor(() => expect(ui.queryByText('Bob is offline')).toBeNull());
+  });
+});
