@@ -71,15 +71,18 @@ function Console() {
   const [settings, setSettings] = useState(false);
   const inbox = useRef<HTMLUListElement>(null);
   const settingsBtn = useRef<HTMLButtonElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
   const lastActive = useRef<string | null>(null);
   const main = useRef<HTMLElement>(null);
 
   // Closing a thread returns focus to its entry in the inbox.
   useLayoutEffect(() => {
     if (!activeId && lastActive.current) {
-      inbox.current
-        ?.querySelector<HTMLElement>(`[data-conversation="${lastActive.current}"]`)
-        ?.focus();
+      // Its entry, or, when it left the filter (resolved, reassigned), the inbox's heading.
+      const entry = inbox.current?.querySelector<HTMLElement>(
+        `[data-conversation="${lastActive.current}"]`,
+      );
+      (entry ?? heading.current)?.focus();
     }
     if (activeId) {
       lastActive.current = activeId;
@@ -163,7 +166,7 @@ function Console() {
       <Announcer />
       <nav className="shc-inbox" aria-label={ct.conversations}>
         <div className="shc-inbox-head">
-          <h2>
+          <h2 ref={heading} tabIndex={-1}>
             {ct.inbox}
             <span className="shc-sr">
               {' '}

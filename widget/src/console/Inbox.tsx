@@ -23,6 +23,7 @@ export const nameOf = (c: Conversation, ct: ConsoleStrings) => {
  */
 export function Inbox({ listRef }: { listRef: { current: HTMLUListElement | null } }) {
   const { desk, ct } = useDesk();
+  const t = useT();
   const conversations = useChat((s) => s.conversations);
   const me = useChat((s) => s.me.userId);
   const error = useChat((s) => s.error);
@@ -94,7 +95,7 @@ export function Inbox({ listRef }: { listRef: { current: HTMLUListElement | null
               disabled={loadingMore}
               onClick={() => void desk.loadMore().catch(() => undefined)}
             >
-              {loadingMore ? ct.searching : ct.loadMore}
+              {loadingMore ? t.loading : ct.loadMore}
             </button>
           )}
         </>
