@@ -12,6 +12,8 @@
 //!   widget there, has a conversation, or subscribed); a staff member's goes to colleagues and to
 //!   the customers of the business.
 //! - Reading never creates membership; `unread` goes only to the sessions of the counter's owner.
+//! - A private note (the support desk) is staff's only, in every kind of conversation; a
+//!   conversation's status and assignee go where its messages go.
 
 use crate::protocol::{BusinessId, ConversationId, ConversationType, Role, ServerEvent, UserId};
 use serde::{Deserialize, Serialize};
@@ -112,6 +114,10 @@ pub enum Happening {
     Unread,
     /// `conversation.new`.
     Opened,
+    /// `conversation.updated`: status or assignee changed.
+    Desk,
+    /// A private note's `message.new`, `message.updated`, `message.deleted`: staff only.
+    Note,
 }
 
 /// How a message is shown to an audience.
@@ -155,16 +161,25 @@ pub fn routes(happening: Happening, room: &Room) -> Vec<Route> {
             Happening::Typing(by) => vec![route(vec![staff], Some(by.user))],
             Happening::Read(by) if by.role.is_staff() => vec![route(vec![staff], Some(by.user))],
             Happening::Read(_) => Vec::new(),
-            Happening::Unread | Happening::Opened => vec![route(vec![staff], None)],
+            Happening::Unread | Happening::Opened | Happening::Desk | Happening::Note => {
+                vec![route(vec![staff], None)]
+            }
         },
+        ConversationType::Direct | ConversationType::SupportRoom
+            if happening == Happening::Note =>
+        {
+            vec![route(vec![staff], None)]
+        }
         ConversationType::Direct | ConversationType::SupportRoom => {
             let mut topics = vec![staff];
             topics.extend(room.customer.map(Topic::User));
             match happening {
                 Happening::Typing(by) | Happening::Read(by) => vec![route(topics, Some(by.user))],
-                Happening::Message | Happening::Unread | Happening::Opened => {
-                    vec![route(topics, None)]
-                }
+                Happening::Message
+                | Happening::Unread
+                | Happening::Opened
+                | Happening::Desk
+                | Happening::Note => vec![route(topics, None)],
             }
         }
     }

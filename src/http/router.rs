@@ -1,7 +1,7 @@
 //! Routing by method and path segments, request ids, CORS, and one JSON log line per request.
 
 use super::response::{cors, empty, error, Resp};
-use super::rest::{attachments, businesses, community, conversations, id, messages, system};
+use super::rest::{attachments, businesses, community, conversations, desk, id, messages, system};
 use super::{demo, sse, ws, AppState};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ORIGIN};
@@ -75,6 +75,24 @@ async fn api(st: &AppState, req: Request<Incoming>, m: &Method, segs: &[&str]) -
         (&Method::POST, ["conversations", c, "read"]) => conversations::read(st, req, id(c)?).await,
         (&Method::POST, ["conversations", c, "typing"]) => {
             conversations::typing(st, req, id(c)?).await
+        }
+        (&Method::POST, ["conversations", c, "status"]) => desk::status(st, req, id(c)?).await,
+        (&Method::POST, ["conversations", c, "assignee"]) => desk::assignee(st, req, id(c)?).await,
+        (&Method::GET, ["search"]) => desk::search(st, req).await,
+        (&Method::GET, ["businesses", b, "staff"]) => desk::staff(st, req, id(b)?).await,
+        (&Method::GET, ["businesses", b, "settings"]) => desk::settings(st, req, id(b)?).await,
+        (&Method::PUT, ["businesses", b, "settings"]) => desk::put_settings(st, req, id(b)?).await,
+        (&Method::GET, ["businesses", b, "canned-replies"]) => {
+            desk::canned_list(st, req, id(b)?).await
+        }
+        (&Method::POST, ["businesses", b, "canned-replies"]) => {
+            desk::canned_create(st, req, id(b)?).await
+        }
+        (&Method::PUT, ["businesses", b, "canned-replies", r]) => {
+            desk::canned_update(st, req, id(b)?, id(r)?).await
+        }
+        (&Method::DELETE, ["businesses", b, "canned-replies", r]) => {
+            desk::canned_delete(st, req, id(b)?, id(r)?).await
         }
         (&Method::POST, ["conversations", c, "attachments"]) => {
             attachments::upload(st, req, id(c)?).await

@@ -71,6 +71,7 @@ fn every_client_frame_the_node_decodes_is_documented() {
             body: "hi".into(),
             content_type: Some(ContentType::Image),
             attachment_ids: Some(vec![AttachmentId(2)]),
+            private: Some(true),
         },
         ClientFrame::MessageSend {
             conversation_id: ConversationId(1),
@@ -78,6 +79,7 @@ fn every_client_frame_the_node_decodes_is_documented() {
             body: "hi".into(),
             content_type: None,
             attachment_ids: None,
+            private: None,
         },
         ClientFrame::MessageEdit {
             message_id: MessageId(3),

@@ -15,10 +15,14 @@ pub struct Unread {
     sent: HashMap<UserId, i64>,
     /// Messages not deleted.
     total: i64,
+    /// Private notes among them: counted for staff, never for the customer.
+    notes: i64,
+    /// The customer of a DIRECT conversation.
+    customer: Option<UserId>,
 }
 
 impl Unread {
-    pub fn load(c: &Counters) -> (Unread, HashMap<UserId, Role>) {
+    pub fn load(c: &Counters, customer: Option<UserId>) -> (Unread, HashMap<UserId, Role>) {
         let mut roles = HashMap::new();
         let mut sent = HashMap::new();
         for (user, role, n) in &c.participants {
@@ -31,17 +35,22 @@ impl Unread {
                 cursors,
                 sent,
                 total: c.total,
+                notes: c.notes,
+                customer,
             },
             roles,
         )
     }
 
-    /// A new message: one more for everyone but its sender.
-    pub fn message(&mut self, sender: UserId) {
+    /// A new message: one more for everyone but its sender (a note: not for the customer).
+    pub fn message(&mut self, sender: UserId, private: bool) {
         self.total += 1;
+        if private {
+            self.notes += 1;
+        }
         *self.sent.entry(sender).or_insert(0) += 1;
         for (user, (_, n)) in self.cursors.iter_mut() {
-            if *user != sender {
+            if *user != sender && !(private && Some(*user) == self.customer) {
                 *n += 1;
             }
         }
@@ -68,7 +77,14 @@ impl Unread {
     pub fn of(&self, user: UserId) -> i64 {
         match self.cursors.get(&user) {
             Some((_, n)) => *n,
-            None => self.total - self.sent.get(&user).copied().unwrap_or(0),
+            None => {
+                let hidden = if Some(user) == self.customer {
+                    self.notes
+                } else {
+                    0
+                };
+                self.total - hidden - self.sent.get(&user).copied().unwrap_or(0)
+            }
         }
     }
 
@@ -96,21 +112,52 @@ mod tests {
         let customer = UserId(1);
         let agent = UserId(2);
         let newcomer = UserId(3);
-        let (mut u, roles) = Unread::load(&Counters {
-            participants: vec![(customer, Role::Customer, 0)],
-            cursors: Vec::new(),
-            total: 0,
-        });
+        let (mut u, roles) = Unread::load(
+            &Counters {
+                participants: vec![(customer, Role::Customer, 0)],
+                cursors: Vec::new(),
+                total: 0,
+                notes: 0,
+            },
+            Some(customer),
+        );
         assert_eq!(roles.get(&customer), Some(&Role::Customer));
-        u.message(customer);
-        u.message(customer);
+        u.message(customer, false);
+        u.message(customer, false);
         assert_eq!(u.of(customer), 0, "own messages are never unread");
         assert_eq!(u.of(agent), 2, "staff who never opened it see everything");
         u.read(agent, MessageId(2), 0);
-        u.message(agent);
+        u.message(agent, false);
         assert_eq!((u.of(agent), u.of(customer), u.of(newcomer)), (0, 1, 3));
         u.read(agent, MessageId(1), 5);
         assert_eq!(u.of(agent), 0, "a cursor never moves back");
         assert_eq!(u.all(), (vec![(customer, 1), (agent, 0)], 3));
+    }
+
+    #[test]
+    fn private_notes_count_for_staff_only() {
+        let customer = UserId(1);
+        let (agent, colleague) = (UserId(2), UserId(3));
+        let (mut u, _) = Unread::load(
+            &Counters {
+                participants: vec![(customer, Role::Customer, 1), (agent, Role::Agent, 1)],
+                cursors: Vec::new(),
+                total: 3,
+                notes: 1,
+            },
+            Some(customer),
+        );
+        assert_eq!(
+            u.of(customer),
+            1,
+            "the stored note is hidden from the customer"
+        );
+        u.message(agent, true);
+        assert_eq!((u.of(customer), u.of(colleague)), (1, 4));
+        u.read(customer, MessageId(9), 0);
+        u.message(agent, true);
+        assert_eq!(u.of(customer), 0, "a note never moves the customer's badge");
+        u.message(agent, false);
+        assert_eq!(u.of(customer), 1);
     }
 }

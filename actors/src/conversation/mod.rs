@@ -61,8 +61,15 @@ pub enum ConversationMsg {
 /// What a node learns from another node's events about a conversation it also serves.
 #[derive(Debug, Clone)]
 pub enum Observation {
-    Message { sender: UserId, role: Role },
-    Read { user: UserId, count: i64 },
+    Message {
+        sender: UserId,
+        role: Role,
+        private: bool,
+    },
+    Read {
+        user: UserId,
+        count: i64,
+    },
     Deleted,
 }
 
@@ -149,7 +156,7 @@ impl ConversationState {
 
     async fn recount(&mut self) -> Result<(), StoreError> {
         let c = store::conversations::counters(&self.pool, self.room.id).await?;
-        let (unread, _) = Unread::load(&c);
+        let (unread, _) = Unread::load(&c, self.room.customer);
         self.unread = unread;
         Ok(())
     }
@@ -159,8 +166,14 @@ impl ConversationState {
             Some(m) if m.conversation_id == self.room.id => {}
             _ => return Err(ConversationError::NoSuchMessage),
         }
-        let count =
-            store::conversations::mark_read(&self.pool, self.room.id, who.user, message).await?;
+        let count = store::conversations::mark_read(
+            &self.pool,
+            self.room.id,
+            who.user,
+            message,
+            who.role.is_staff(),
+        )
+        .await?;
         // A community's subscribers keep their counts in the database only: the actor's counters
         // (broadcast to staff on every announcement) stay as small as its staff.
         if self.room.kind != ConversationType::Community || who.role.is_staff() {
@@ -219,6 +232,15 @@ impl ConversationState {
 
 pub struct ConversationActor;
 
+/// A message's events are heard by its conversation's audience, a private note's by staff only.
+fn happening_of(message: &Message) -> Happening {
+    if message.private {
+        Happening::Note
+    } else {
+        Happening::Message
+    }
+}
+
 pub struct ConversationArgs {
     pub row: ConversationRow,
     pub pool: PgPool,
@@ -246,8 +268,8 @@ impl Actor for ConversationActor {
         args: ConversationArgs,
     ) -> Result<Self::State, ActorProcessingErr> {
         let counters = store::conversations::counters(&args.pool, args.row.id).await?;
-        let (unread, participants) = Unread::load(&counters);
         let room = room_of(&args.row);
+        let (unread, participants) = Unread::load(&counters, room.customer);
         *args.info.write().unwrap_or_else(|e| e.into_inner()) =
             Arc::new(ConversationInfo::new(room, &participants));
         me.send_interval(TICK, || ConversationMsg::Tick);
@@ -282,12 +304,13 @@ impl Actor for ConversationActor {
         match msg {
             ConversationMsg::Stored(message, origin) => {
                 st.last_activity = Instant::now();
-                let (sender, role) = (message.sender_id, message.sender.role);
+                let (sender, role, private) =
+                    (message.sender_id, message.sender.role, message.private);
                 st.typing.remove(&sender);
                 st.joined(sender, role);
-                st.unread.message(sender);
+                st.unread.message(sender, private);
                 st.publish(
-                    Happening::Message,
+                    happening_of(&message),
                     ServerEvent::MessageNew { message: *message },
                     origin,
                 );
@@ -295,12 +318,13 @@ impl Actor for ConversationActor {
             }
             ConversationMsg::Changed { message, deleted } => {
                 st.last_activity = Instant::now();
+                let happening = happening_of(&message);
                 let event = if deleted {
                     ServerEvent::MessageDeleted { message: *message }
                 } else {
                     ServerEvent::MessageUpdated { message: *message }
                 };
-                st.publish(Happening::Message, event, None);
+                st.publish(happening, event, None);
                 if deleted {
                     if let Err(e) = st.recount().await {
                         tracing::warn!(error = %e, "unread counts not reloaded after a deletion");
@@ -338,9 +362,13 @@ impl Actor for ConversationActor {
                 let _ = reply.send(r);
             }
             ConversationMsg::Observed(o) => match o {
-                Observation::Message { sender, role } => {
+                Observation::Message {
+                    sender,
+                    role,
+                    private,
+                } => {
                     st.joined(sender, role);
-                    st.unread.message(sender);
+                    st.unread.message(sender, private);
                 }
                 Observation::Read { user, count } => {
                     // In a community only staff counters live here (see `read`).

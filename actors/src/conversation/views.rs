@@ -38,6 +38,7 @@ pub(super) fn observation(payload: &Payload) -> Option<(ConversationId, Observat
                 Observation::Message {
                     sender: message.sender_id,
                     role: message.sender.role,
+                    private: message.private,
                 },
             )),
             ServerEvent::MessageDeleted { message } => {

@@ -83,11 +83,31 @@ impl PresenceView {
 
     /// Staff of `business` who are online (what a customer new to the business sees at once).
     pub fn staff_online(&self, business: BusinessId) -> Vec<ServerEvent> {
-        self.online_keys()
-            .iter()
-            .filter(|k| k.staff_of == Some(business))
-            .map(|k| online_event(k.user_id))
+        self.online_staff(business)
+            .into_iter()
+            .map(online_event)
             .collect()
+    }
+
+    /// The ids of the staff of `business` online anywhere in the cluster. A scan without
+    /// copies: it runs for auto-assignment and for a customer's message when deciding on an
+    /// away reply.
+    pub fn online_staff(&self, business: BusinessId) -> Vec<UserId> {
+        let staff = |k: &PresenceKey| k.staff_of == Some(business);
+        let mut ids: Vec<UserId> = {
+            let online = self.local_read();
+            let remote = self.remote_read();
+            online
+                .values()
+                .map(|e| &e.key)
+                .chain(remote.values())
+                .filter(|k| staff(k))
+                .map(|k| k.user_id)
+                .collect()
+        };
+        ids.sort();
+        ids.dedup();
+        ids
     }
 
     /// Adds a business to an online customer's key, wherever the user is online. Returns the

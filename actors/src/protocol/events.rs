@@ -1,6 +1,6 @@
 use super::{
-    AttachmentId, BusinessId, ContentType, Conversation, ConversationId, Message, MessageId, Role,
-    UserId,
+    AttachmentId, BusinessId, ContentType, Conversation, ConversationId, DeskState, Message,
+    MessageId, Role, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -117,6 +117,9 @@ pub enum ServerEvent {
     },
     #[serde(rename = "conversation.new")]
     ConversationNew { conversation: Conversation },
+    /// Status or assignee changed (the support desk).
+    #[serde(rename = "conversation.updated")]
+    ConversationUpdated(DeskState),
     #[serde(rename = "pong")]
     Pong,
     #[serde(rename = "error")]
@@ -145,6 +148,7 @@ impl ServerEvent {
             ServerEvent::Presence { .. } => "presence",
             ServerEvent::ResumeDone { .. } => "resume.done",
             ServerEvent::ConversationNew { .. } => "conversation.new",
+            ServerEvent::ConversationUpdated(_) => "conversation.updated",
             ServerEvent::Pong => "pong",
             ServerEvent::Error(_) => "error",
         }
@@ -177,6 +181,10 @@ pub enum ClientFrame {
         #[serde(default)]
         #[ts(optional)]
         attachment_ids: Option<Vec<AttachmentId>>,
+        /// A staff-only note.
+        #[serde(default)]
+        #[ts(optional)]
+        private: Option<bool>,
     },
     #[serde(rename = "message.edit", rename_all = "camelCase")]
     MessageEdit {

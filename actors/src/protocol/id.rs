@@ -64,6 +64,10 @@ typed_id!(
     /// An uploaded file.
     AttachmentId
 );
+typed_id!(
+    /// A business's canned reply.
+    CannedReplyId
+);
 
 struct IdVisitor;
 

@@ -3,11 +3,13 @@
 //! generated from them with ts-rs (`cargo test` writes `widget/src/protocol/generated/`).
 
 pub mod codec;
+mod desk;
 mod events;
 mod id;
 
+pub use desk::{CannedReply, ConversationStatus, DeskSettings, DeskState, SearchHit, StaffMember};
 pub use events::{ClientFrame, ErrorBody, ErrorCode, Hello, PresenceStatus, ServerEvent};
-pub use id::{AttachmentId, BusinessId, ConversationId, MessageId, UserId};
+pub use id::{AttachmentId, BusinessId, CannedReplyId, ConversationId, MessageId, UserId};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -124,6 +126,9 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// A staff-only note; customers never receive one.
+    #[serde(default)]
+    pub private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -150,6 +155,14 @@ pub struct Conversation {
     pub last_message: Option<Message>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub status: ConversationStatus,
+    #[serde(default)]
+    pub snoozed_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub assignee_id: Option<UserId>,
+    #[serde(default)]
+    pub assignee_name: Option<String>,
 }
 
 /// The community channel of a business: the conversation itself, plus whether the caller is

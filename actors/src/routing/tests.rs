@@ -88,6 +88,12 @@ fn direct_conversations_reach_their_customer_and_all_staff() {
     );
     assert_eq!(hearers(Happening::Unread, &room), ["staff + customer"]);
     assert_eq!(hearers(Happening::Opened, &room), ["staff + customer"]);
+    assert_eq!(hearers(Happening::Desk, &room), ["staff + customer"]);
+    assert_eq!(
+        hearers(Happening::Note, &room),
+        ["staff"],
+        "a private note never reaches the customer"
+    );
 }
 
 #[test]
@@ -247,6 +253,8 @@ fn the_documented_table_matches_the_rule() {
         ("read receipt by staff", Happening::Read(agent())),
         ("unread (each session its own count)", Happening::Unread),
         ("conversation.new", Happening::Opened),
+        ("conversation.updated (status, assignee)", Happening::Desk),
+        ("private note (new / updated / deleted)", Happening::Note),
     ];
     let mut table = String::from("| event | DIRECT conversation | COMMUNITY |\n|---|---|---|\n");
     for (label, h) in rows {

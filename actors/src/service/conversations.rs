@@ -57,6 +57,10 @@ impl Service {
                     last_message,
                     created_at: l.row.created_at,
                     updated_at: l.row.updated_at,
+                    status: l.row.status,
+                    snoozed_until: l.row.snoozed_until,
+                    assignee_id: l.row.assignee_id,
+                    assignee_name: l.row.assignee_name,
                 }
             })
             .collect())
@@ -67,7 +71,7 @@ impl Service {
         who: &Identity,
         conv: ConversationId,
     ) -> ApiResult<Conversation> {
-        let listed = store::conversations::listed(&self.pool, conv, who.user_id)
+        let listed = store::conversations::listed(&self.pool, conv, who.user_id, who.is_staff())
             .await?
             .ok_or_else(|| ApiError::not_found("conversation not found"))?;
         self.to_wire(who, vec![listed])
@@ -141,6 +145,12 @@ impl Service {
                     except_user: r.except_user,
                     payload: Payload::Event(event.clone()),
                 });
+            }
+            if let Some(row) = store::conversations::get(&self.pool, id).await? {
+                if self.auto_assign(&row).await? {
+                    // Assigned just now: the caller's copy names who answers.
+                    return Ok((self.conversation_for(who, id).await?, created));
+                }
             }
         }
         Ok((conversation, created))

@@ -24,6 +24,8 @@ pub struct SendInput {
     pub body: String,
     pub content_type: Option<ContentType>,
     pub attachment_ids: Vec<AttachmentId>,
+    /// A staff-only note.
+    pub private: bool,
 }
 
 fn content_type_of(mime: &str) -> ContentType {
@@ -61,7 +63,8 @@ impl Service {
             )));
         }
         let info = self.readable(who, conv).await?;
-        let mut page = store::messages::history(&self.pool, conv, page, limit).await?;
+        let mut page =
+            store::messages::history(&self.pool, conv, page, limit, who.is_staff()).await?;
         if info.room.kind == ConversationType::Community && !who.is_staff() {
             page.iter_mut().for_each(|m| own_reactions_only(m, who));
         }
@@ -78,6 +81,9 @@ impl Service {
         origin: Option<SessionId>,
     ) -> ApiResult<(Message, bool)> {
         let info = self.writable(who, conv).await?;
+        if input.private && !who.is_staff() {
+            return Err(ApiError::forbidden("only staff write private notes"));
+        }
         let client_id = match input.client_id {
             Some(c)
                 if c.is_empty()
@@ -130,7 +136,8 @@ impl Service {
             // Staff join by replying: the customer sees who answered.
             self.conversations.join(conv, actor(who)).await?;
         }
-        let notify = if info.room.kind == ConversationType::Community {
+        let notify = if info.room.kind == ConversationType::Community || input.private {
+            // A note is never notified: it is not for the customer.
             Vec::new()
         } else {
             info.participants
@@ -152,13 +159,44 @@ impl Service {
             body,
             client_id,
             attachment_ids,
+            private: input.private,
             notify,
         };
         let started = std::time::Instant::now();
         let stored = self.persistence.store(new, origin).await?;
         metrics::histogram!("chat_ack_latency_seconds").record(started.elapsed().as_secs_f64());
         metrics::counter!("chat_messages_in_total").increment(1);
+        if stored.created
+            && who.role == Role::Customer
+            && info.room.kind != ConversationType::Community
+        {
+            self.after_customer_message(conv, info.room.business, stored.reopened)
+                .await?;
+        }
         Ok((stored.message, stored.created))
+    }
+
+    /// A message the node writes itself (the away reply): stored and fanned out like any other,
+    /// without rate limit, join or notification.
+    pub(crate) async fn store_automatic(
+        &self,
+        sender: &Identity,
+        conv: ConversationId,
+        body: String,
+    ) -> ApiResult<Message> {
+        let new = NewMessage {
+            conversation_id: conv,
+            sender_id: sender.user_id,
+            sender_role: sender.role,
+            sender_name: sender.name.clone(),
+            content_type: ContentType::Text,
+            body,
+            client_id: format!("away-{conv}"),
+            attachment_ids: Vec::new(),
+            private: false,
+            notify: Vec::new(),
+        };
+        Ok(self.persistence.store(new, None).await?.message)
     }
 
     async fn own_message(&self, who: &Identity, id: MessageId) -> ApiResult<Message> {
@@ -166,6 +204,10 @@ impl Service {
             .await?
             .ok_or_else(|| ApiError::not_found("message not found"))?;
         self.readable(who, m.conversation_id).await?;
+        if m.private && !who.is_staff() {
+            // A note does not exist for a customer, even by id.
+            return Err(ApiError::not_found("message not found"));
+        }
         if m.deleted_at.is_some() {
             return Err(ApiError::not_found("message was deleted"));
         }

@@ -11,17 +11,24 @@
 //! - `sessions`: what a live session listens to, and presence.
 //! - `limiter`: rate limits behind the `RateLimiter` port.
 //! - `text`: plain-text sanitising of message bodies.
+//! - `desk`, `inbox`, `canned`, `search`: the support desk (status, assignment, away reply,
+//!   settings; the filtered inbox; canned replies; full-text search).
 
 mod access;
 pub mod attachments;
 pub mod businesses;
+mod canned;
 mod community;
 mod conversations;
+mod desk;
+mod inbox;
 mod limiter;
 pub mod messages;
+mod search;
 mod sessions;
 pub mod text;
 
+pub use inbox::{InboxCounts, InboxPage, InboxQuery};
 pub use limiter::{Limits, LocalLimiter, Window};
 pub use sessions::{LiveSession, Opened, OUTBOUND_CAPACITY};
 
@@ -32,7 +39,7 @@ use crate::identity::Identity;
 use crate::persistence::PersistenceHandle;
 use crate::ports::{Limit, RateLimiter, TokenVerifier};
 use crate::presence::{PresenceMsg, PresenceView};
-use crate::protocol::{BusinessId, UserId};
+use crate::protocol::{BusinessId, Role, UserId};
 use crate::store::{self, PgPool};
 use ractor::ActorRef;
 use std::collections::HashSet;
@@ -43,7 +50,7 @@ use std::sync::{Arc, Mutex};
 const KNOWN_USERS_CAP: usize = 100_000;
 
 /// A user id, its display name, and the business a staff member's token names.
-type KnownUser = (UserId, Option<String>, Option<BusinessId>);
+type KnownUser = (UserId, Option<String>, Option<(BusinessId, Role)>);
 
 /// What the service is built from (the node's wiring).
 pub struct ServiceParts {
@@ -75,6 +82,8 @@ pub struct Service {
     /// Users (with their display name, and for staff their business, found to exist) already
     /// upserted, so a token costs a write only once.
     known_users: Mutex<HashSet<KnownUser>>,
+    /// Desk settings and away replies already sent, so most messages cost no desk query.
+    desk: desk::DeskCache,
 }
 
 impl Service {
@@ -90,6 +99,7 @@ impl Service {
             limiter: parts.limiter,
             uploads: Arc::default(),
             known_users: Mutex::new(HashSet::new()),
+            desk: desk::DeskCache::default(),
         })
     }
 
@@ -115,7 +125,11 @@ impl Service {
             .verifier
             .verify(token)
             .map_err(ApiError::unauthorized)?;
-        let key = (who.user_id, who.name.clone(), who.staff_of());
+        let key = (
+            who.user_id,
+            who.name.clone(),
+            who.staff_of().map(|b| (b, who.role)),
+        );
         let known = self
             .known_users
             .lock()
@@ -126,6 +140,10 @@ impl Service {
                 businesses::require(&self.pool, business).await?;
             }
             store::users::upsert(&self.pool, who.user_id, who.name.as_deref()).await?;
+            if let Some(business) = who.staff_of() {
+                // Staff who signed in are whom the business's conversations may be assigned to.
+                store::desk::upsert_staff(&self.pool, business, who.user_id, who.role).await?;
+            }
             let mut set = self.known_users.lock().unwrap_or_else(|e| e.into_inner());
             if set.len() >= KNOWN_USERS_CAP {
                 set.clear();

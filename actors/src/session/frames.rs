@@ -33,12 +33,14 @@ async fn apply(
             body,
             content_type,
             attachment_ids,
+            private,
         } => {
             let input = SendInput {
                 client_id: Some(client_id.clone()),
                 body,
                 content_type,
                 attachment_ids: attachment_ids.unwrap_or_default(),
+                private: private.unwrap_or(false),
             };
             let (message, _) = svc
                 .send(who, conversation_id, input, Some(session.id))

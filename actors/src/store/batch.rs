@@ -24,6 +24,8 @@ pub struct NewMessage {
     pub body: String,
     pub client_id: String,
     pub attachment_ids: Vec<i64>,
+    /// A staff-only note.
+    pub private: bool,
     /// Offline customers to notify through the outbox, decided when the message was queued.
     pub notify: Vec<UserId>,
 }
@@ -33,6 +35,9 @@ pub struct NewMessage {
 pub struct Stored {
     pub message: Message,
     pub created: bool,
+    /// This message reopened its conversation (a customer wrote to a pending, snoozed or
+    /// resolved one).
+    pub reopened: bool,
 }
 
 fn content_type_sql(t: ContentType) -> &'static str {
@@ -53,12 +58,16 @@ fn role_sql(r: Role) -> &'static str {
     }
 }
 
-/// The one statement of a batch: `chat_store_batch` (migration `20261201000003`) locks and
-/// touches the conversations, inserts, links attachments and writes the outbox in the implicit
-/// transaction of this call. sqlx prepares it once per connection and reuses it.
-const STORE_BATCH: &str = "SELECT out_item, out_id, out_at FROM chat_store_batch(
+/// The one statement of a batch: `chat_store_batch_v2` (migration `20261202000001`) locks,
+/// touches and (for a customer's message) reopens the conversations, inserts, links attachments
+/// and writes the outbox in the implicit transaction of this call. sqlx prepares it once per
+/// connection and reuses it.
+const STORE_BATCH: &str = "SELECT out_item, out_id, out_at, out_reopened FROM chat_store_batch_v2(
     $1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
-    $7::int[], $8::bigint[], $9::int[], $10::bigint[])";
+    $7::boolean[], $8::boolean[], $9::int[], $10::bigint[], $11::int[], $12::bigint[])";
+
+/// One row of the function's answer: item, new id, its time, whether it reopened.
+type BatchRow = (i32, Option<i64>, Option<DateTime<Utc>>, bool);
 
 /// Stores the batch with one round trip and returns one result per item, in item order.
 ///
@@ -78,7 +87,7 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
             notify_user.push(u.0);
         }
     }
-    let rows: Vec<(i32, Option<i64>, Option<DateTime<Utc>>)> = sqlx::query_as(STORE_BATCH)
+    let rows: Vec<BatchRow> = sqlx::query_as(STORE_BATCH)
         .bind(
             items
                 .iter()
@@ -105,6 +114,14 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
                 .map(|i| i.client_id.as_str())
                 .collect::<Vec<_>>(),
         )
+        .bind(items.iter().map(|i| i.private).collect::<Vec<_>>())
+        // A customer's message reopens its conversation; notes and staff replies never do.
+        .bind(
+            items
+                .iter()
+                .map(|i| i.sender_role == Role::Customer && !i.private)
+                .collect::<Vec<_>>(),
+        )
         .bind(attach_item)
         .bind(attach_id)
         .bind(notify_item)
@@ -115,8 +132,9 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
     if rows.len() != items.len() {
         return Err(sqlx::Error::RowNotFound.into());
     }
+    let reopened: Vec<bool> = rows.iter().map(|r| r.3).collect();
     let created: Vec<Option<(i64, DateTime<Utc>)>> =
-        rows.into_iter().map(|(_, id, at)| id.zip(at)).collect();
+        rows.into_iter().map(|(_, id, at, _)| id.zip(at)).collect();
 
     // A plain new row is known whole from the item; rows with files, and earlier rows found by a
     // repeated clientId, are read back (one query for all of them, off the common path).
@@ -127,6 +145,7 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
             Some((id, at)) if item.attachment_ids.is_empty() => Some(Stored {
                 message: fresh(item, *id, *at),
                 created: true,
+                reopened: false,
             }),
             _ => None,
         })
@@ -159,10 +178,16 @@ pub async fn insert_batch(pool: &PgPool, items: &[NewMessage]) -> StoreResult<Ve
             out[i] = Some(Stored {
                 message,
                 created: created[i].is_some(),
+                reopened: false,
             });
         }
     }
-    Ok(out.into_iter().flatten().collect())
+    Ok(out
+        .into_iter()
+        .flatten()
+        .zip(reopened)
+        .map(|(s, reopened)| Stored { reopened, ..s })
+        .collect())
 }
 
 /// The wire form of a row this batch just inserted, built from what the batch already knows.
@@ -181,6 +206,7 @@ fn fresh(item: &NewMessage, id: i64, created_at: DateTime<Utc>) -> Message {
         created_at,
         edited_at: None,
         deleted_at: None,
+        private: item.private,
     }
     .into_message(Vec::new(), Vec::new())
 }

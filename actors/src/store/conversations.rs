@@ -1,6 +1,7 @@
 use super::StoreResult;
 use crate::protocol::{
-    BusinessId, ConversationId, ConversationType, MessageId, Participant, Role, UserId,
+    BusinessId, ConversationId, ConversationStatus, ConversationType, MessageId, Participant, Role,
+    UserId,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -15,6 +16,10 @@ pub struct ConversationRow {
     pub customer_id: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub status: ConversationStatus,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: Option<String>,
 }
 
 /// A conversation in a list, with what the caller has not read and the newest message's id.
@@ -24,25 +29,32 @@ pub struct ListedConversation {
     pub row: ConversationRow,
     pub unread_count: i64,
     pub last_message_id: Option<i64>,
+    /// The list's order: the newest message's time, or the creation time.
+    pub activity_at: DateTime<Utc>,
 }
 
-const SELECT: &str =
-    "SELECT c.id, c.business_id, b.name AS business_name, c.type AS kind, c.customer_id,
-        c.created_at, c.updated_at
-    FROM conversations c JOIN businesses b ON b.id = c.business_id";
+/// The columns of a `ConversationRow`, over `conversations c`, `businesses b` and the
+/// assignee `users a` (`FROM_ROW`).
+pub(super) const ROW_COLUMNS: &str =
+    "c.id, c.business_id, b.name AS business_name, c.type AS kind, c.customer_id,
+        c.created_at, c.updated_at, c.status, c.snoozed_until, c.assignee_id,
+        a.display_name AS assignee_name";
+pub(super) const FROM_ROW: &str = "conversations c JOIN businesses b ON b.id = c.business_id
+        LEFT JOIN users a ON a.id = c.assignee_id";
 
 pub async fn get(pool: &PgPool, id: ConversationId) -> StoreResult<Option<ConversationRow>> {
     Ok(sqlx::query_as(&format!(
-        "{SELECT} WHERE c.id = $1 AND c.deleted_at IS NULL"
+        "SELECT {ROW_COLUMNS} FROM {FROM_ROW} WHERE c.id = $1 AND c.deleted_at IS NULL"
     ))
     .bind(id)
     .fetch_optional(pool)
     .await?)
 }
 
-/// Load-or-create the one DIRECT conversation of a customer with a business. The partial unique
-/// index makes concurrent first opens converge on one row: the loser's insert does nothing and it
-/// reads the winner's row. Returns the id and whether this call created it.
+/// Load-or-create the customer's current DIRECT conversation with a business: the one not
+/// resolved, or a new one when every earlier one is resolved. The partial unique index (one not
+/// resolved per pair) makes concurrent opens converge on one row: the loser's insert does nothing
+/// and it reads the winner's row. Returns the id and whether this call created it.
 pub async fn load_or_create_direct(
     pool: &PgPool,
     business: BusinessId,
@@ -51,7 +63,8 @@ pub async fn load_or_create_direct(
     let mut tx = pool.begin().await?;
     let created: Option<ConversationId> = sqlx::query_scalar(
         "INSERT INTO conversations (business_id, type, customer_id) VALUES ($1, 'DIRECT', $2)
-         ON CONFLICT (business_id, customer_id) WHERE type = 'DIRECT' DO NOTHING RETURNING id",
+         ON CONFLICT (business_id, customer_id) WHERE type = 'DIRECT' AND status <> 'resolved'
+         DO NOTHING RETURNING id",
     )
     .bind(business)
     .bind(customer)
@@ -64,7 +77,8 @@ pub async fn load_or_create_direct(
         }
         None => {
             let id: ConversationId = sqlx::query_scalar(
-                "SELECT id FROM conversations WHERE business_id = $1 AND customer_id = $2 AND type = 'DIRECT'",
+                "SELECT id FROM conversations WHERE business_id = $1 AND customer_id = $2
+                   AND type = 'DIRECT' AND status <> 'resolved'",
             )
             .bind(business)
             .bind(customer)
@@ -147,6 +161,8 @@ pub struct Counters {
     pub cursors: Vec<(UserId, MessageId, i64)>,
     /// Messages not deleted.
     pub total: i64,
+    /// Private notes among them (never counted for the customer).
+    pub notes: i64,
 }
 
 pub async fn counters(pool: &PgPool, conv: ConversationId) -> StoreResult<Counters> {
@@ -160,7 +176,9 @@ pub async fn counters(pool: &PgPool, conv: ConversationId) -> StoreResult<Counte
     .await?;
     let cursors: Vec<(UserId, MessageId, i64)> = sqlx::query_as(
         "SELECT r.user_id, r.last_read_message_id, (SELECT count(*) FROM messages m WHERE m.conversation_id = r.conversation_id
-                 AND m.id > r.last_read_message_id AND m.sender_id <> r.user_id AND m.deleted_at IS NULL)
+                 AND m.id > r.last_read_message_id AND m.sender_id <> r.user_id AND m.deleted_at IS NULL
+                 AND NOT (m.private AND r.user_id IS NOT DISTINCT FROM
+                          (SELECT customer_id FROM conversations WHERE id = r.conversation_id)))
          FROM read_cursors r WHERE r.conversation_id = $1
            AND NOT EXISTS (SELECT 1 FROM conversations c JOIN community_subscriptions s
                 ON s.business_id = c.business_id AND s.user_id = r.user_id
@@ -169,8 +187,9 @@ pub async fn counters(pool: &PgPool, conv: ConversationId) -> StoreResult<Counte
     .bind(conv)
     .fetch_all(pool)
     .await?;
-    let total: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM messages WHERE conversation_id = $1 AND deleted_at IS NULL",
+    let (total, notes): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE private) FROM messages
+         WHERE conversation_id = $1 AND deleted_at IS NULL",
     )
     .bind(conv)
     .fetch_one(pool)
@@ -179,22 +198,24 @@ pub async fn counters(pool: &PgPool, conv: ConversationId) -> StoreResult<Counte
         participants,
         cursors,
         total,
+        notes,
     })
 }
 
-const UNREAD_AND_LAST: &str = ",
-        COALESCE((SELECT count(*) FROM messages m WHERE m.conversation_id = c.id
-            AND m.id > COALESCE(r.last_read_message_id, 0) AND m.sender_id <> $1 AND m.deleted_at IS NULL), 0)
-            AS unread_count,
-        (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id) AS last_message_id";
-
-const CURSOR_JOIN: &str = "LEFT JOIN read_cursors r ON r.conversation_id = c.id AND r.user_id = $1";
-
-fn list_sql(filter: &str) -> String {
+/// A list of conversations as user `$1` sees them, at most `$2`: unread behind the caller's own
+/// cursor and the newest message, both without private notes for a customer (`staff` false).
+pub(super) fn list_sql(filter: &str, staff: bool) -> String {
+    let notes = if staff { "" } else { "AND NOT m.private" };
     format!(
-        "SELECT c.id, c.business_id, b.name AS business_name, c.type AS kind, c.customer_id,
-            c.created_at, c.updated_at {UNREAD_AND_LAST}
-         FROM conversations c JOIN businesses b ON b.id = c.business_id {CURSOR_JOIN}
+        "SELECT {ROW_COLUMNS},
+            COALESCE((SELECT count(*) FROM messages m WHERE m.conversation_id = c.id
+                AND m.id > COALESCE(r.last_read_message_id, 0) AND m.sender_id <> $1
+                AND m.deleted_at IS NULL {notes}), 0) AS unread_count,
+            (SELECT max(m.id) FROM messages m WHERE m.conversation_id = c.id {notes})
+                AS last_message_id,
+            COALESCE(c.last_message_at, c.created_at) AS activity_at
+         FROM {FROM_ROW}
+         LEFT JOIN read_cursors r ON r.conversation_id = c.id AND r.user_id = $1
          WHERE c.deleted_at IS NULL AND {filter}
          ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT $2"
     )
@@ -210,6 +231,7 @@ pub async fn list_for_customer(
     Ok(sqlx::query_as(&list_sql(
         "c.type <> 'COMMUNITY' AND EXISTS (SELECT 1 FROM participants p
             WHERE p.conversation_id = c.id AND p.user_id = $1 AND p.deleted_at IS NULL)",
+        false,
     ))
     .bind(user)
     .bind(limit)
@@ -224,7 +246,7 @@ pub async fn list_for_business(
     user: UserId,
     limit: i64,
 ) -> StoreResult<Vec<ListedConversation>> {
-    Ok(sqlx::query_as(&list_sql("c.business_id = $3"))
+    Ok(sqlx::query_as(&list_sql("c.business_id = $3", true))
         .bind(user)
         .bind(limit)
         .bind(business)
@@ -237,8 +259,9 @@ pub async fn listed(
     pool: &PgPool,
     conv: ConversationId,
     user: UserId,
+    staff: bool,
 ) -> StoreResult<Option<ListedConversation>> {
-    Ok(sqlx::query_as(&list_sql("c.id = $3"))
+    Ok(sqlx::query_as(&list_sql("c.id = $3", staff))
         .bind(user)
         .bind(1_i64)
         .bind(conv)
@@ -253,6 +276,7 @@ pub async fn mark_read(
     conv: ConversationId,
     user: UserId,
     message: MessageId,
+    staff: bool,
 ) -> StoreResult<i64> {
     sqlx::query(
         "INSERT INTO read_cursors (conversation_id, user_id, last_read_message_id) VALUES ($1, $2, $3)
@@ -265,16 +289,24 @@ pub async fn mark_read(
     .bind(message)
     .execute(pool)
     .await?;
-    unread_count(pool, conv, user).await
+    unread_count(pool, conv, user, staff).await
 }
 
-pub async fn unread_count(pool: &PgPool, conv: ConversationId, user: UserId) -> StoreResult<i64> {
+/// What `user` has not read; private notes count only for staff.
+pub async fn unread_count(
+    pool: &PgPool,
+    conv: ConversationId,
+    user: UserId,
+    staff: bool,
+) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM messages m WHERE m.conversation_id = $1 AND m.sender_id <> $2 AND m.deleted_at IS NULL
+           AND (NOT m.private OR $3)
            AND m.id > COALESCE((SELECT last_read_message_id FROM read_cursors WHERE conversation_id = $1 AND user_id = $2), 0)",
     )
     .bind(conv)
     .bind(user)
+    .bind(staff)
     .fetch_one(pool)
     .await?)
 }

@@ -22,6 +22,7 @@ pub struct MessageRow {
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
+    pub private: bool,
 }
 
 impl MessageRow {
@@ -51,13 +52,14 @@ impl MessageRow {
             created_at: self.created_at,
             edited_at: self.edited_at,
             deleted_at: self.deleted_at,
+            private: self.private,
         }
     }
 }
 
 pub(crate) const SELECT: &str = "SELECT m.id, m.conversation_id, m.sender_id, m.sender_role,
         u.display_name AS sender_name, m.content_type, m.body, m.file_url, m.mime_type, m.client_id,
-        m.created_at, m.edited_at, m.deleted_at
+        m.created_at, m.edited_at, m.deleted_at, m.private
     FROM messages m JOIN users u ON u.id = m.sender_id";
 
 /// Attaches attachments and reactions to rows with two queries for the whole page.
@@ -125,12 +127,14 @@ pub enum Page {
     After(MessageId),
 }
 
-/// A page of history, always returned in ascending id order.
+/// A page of history, always returned in ascending id order. Private notes only with `notes`
+/// (staff readers).
 pub async fn history(
     pool: &PgPool,
     conv: ConversationId,
     page: Page,
     limit: i64,
+    notes: bool,
 ) -> StoreResult<Vec<Message>> {
     let (filter, order, cursor) = match page {
         Page::Latest => ("TRUE", "DESC", 0),
@@ -138,11 +142,13 @@ pub async fn history(
         Page::After(id) => ("m.id > $3", "ASC", id.0),
     };
     let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE m.conversation_id = $1 AND {filter} ORDER BY m.id {order} LIMIT $2"
+        "{SELECT} WHERE m.conversation_id = $1 AND {filter} AND (NOT m.private OR $4)
+         ORDER BY m.id {order} LIMIT $2"
     ))
     .bind(conv)
     .bind(limit)
     .bind(cursor)
+    .bind(notes)
     .fetch_all(pool)
     .await?;
     if order == "DESC" {
@@ -227,7 +233,7 @@ pub async fn set_reaction(
 
 /// Messages a user may see created since `since`, in id order (the SSE replay). The same rule
 /// as `routing::may_read`, in bulk: a staff member's whole business; a customer's DIRECT
-/// conversations and the communities it subscribes to now.
+/// conversations and the communities it subscribes to now, never a private note.
 pub async fn visible_since(
     pool: &PgPool,
     user: UserId,
@@ -237,7 +243,7 @@ pub async fn visible_since(
 ) -> StoreResult<Vec<Message>> {
     let rows: Vec<MessageRow> = sqlx::query_as(&format!(
         "{SELECT} JOIN conversations c ON c.id = m.conversation_id
-         WHERE m.created_at >= $1 AND (
+         WHERE m.created_at >= $1 AND (NOT m.private OR $2 IS NOT NULL) AND (
             c.business_id = $2
             OR ($2 IS NULL AND (
                 (c.type <> 'COMMUNITY' AND c.customer_id = $3)

@@ -5,10 +5,14 @@
 pub mod attachments;
 pub mod batch;
 pub mod businesses;
+pub mod canned;
 pub mod conversations;
 pub mod db;
+pub mod desk;
+pub mod inbox;
 pub mod messages;
 pub mod outbox;
+pub mod search;
 pub mod seed;
 pub mod users;
 

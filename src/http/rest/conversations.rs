@@ -1,11 +1,12 @@
-use super::super::request::{read_json, token};
+use super::super::request::{query_param, read_json, token};
 use super::super::response::{empty, json, Items, Resp};
 use super::super::AppState;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde::Deserialize;
-use servihub_actors::error::ApiResult;
+use servihub_actors::error::{ApiError, ApiResult};
 use servihub_actors::protocol::{BusinessId, ConversationId, MessageId};
+use servihub_actors::service::InboxQuery;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -27,8 +28,37 @@ pub async fn open(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     ))
 }
 
+/// A customer's list is `{items}`; a staff member's is the desk inbox, `{items, nextCursor,
+/// counts}`, filtered by `status` and `assignee` and paged by `cursor` and `limit`.
 pub async fn list(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
+    if who.is_staff() {
+        let (status, assignee, cursor) = (
+            query_param(&req, "status"),
+            query_param(&req, "assignee"),
+            query_param(&req, "cursor"),
+        );
+        let limit = match query_param(&req, "limit") {
+            None => None,
+            Some(v) => Some(
+                v.parse::<i64>()
+                    .map_err(|_| ApiError::bad_request("limit must be a number"))?,
+            ),
+        };
+        let page = st
+            .service
+            .inbox(
+                &who,
+                InboxQuery {
+                    status: status.as_deref(),
+                    assignee: assignee.as_deref(),
+                    cursor: cursor.as_deref(),
+                    limit,
+                },
+            )
+            .await?;
+        return Ok(json(StatusCode::OK, &page));
+    }
     let items = st.service.list_conversations(&who).await?;
     Ok(json(StatusCode::OK, &Items { items }))
 }

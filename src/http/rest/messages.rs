@@ -66,6 +66,9 @@ struct SendBody {
     content_type: Option<ContentType>,
     #[serde(default)]
     attachment_ids: Vec<AttachmentId>,
+    /// A staff-only note.
+    #[serde(default)]
+    private: bool,
 }
 
 pub async fn send(st: &AppState, req: Request<Incoming>, conv: ConversationId) -> ApiResult<Resp> {
@@ -76,6 +79,7 @@ pub async fn send(st: &AppState, req: Request<Incoming>, conv: ConversationId) -
         body: b.body,
         content_type: b.content_type,
         attachment_ids: b.attachment_ids,
+        private: b.private,
     };
     let (message, created) = st.service.send(&who, conv, input, None).await?;
     Ok(json(

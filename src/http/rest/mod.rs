@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod businesses;
 pub mod community;
 pub mod conversations;
+pub mod desk;
 pub mod messages;
 pub mod system;
 

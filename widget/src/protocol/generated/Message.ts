@@ -7,4 +7,8 @@ import type { ReactionSummary } from "./ReactionSummary";
 import type { Sender } from "./Sender";
 import type { UserId } from "./UserId";
 
-export type Message = { id: MessageId, conversationId: ConversationId, senderId: UserId, sender: Sender, contentType: ContentType, body: string, fileUrl: string | null, mimeType: string | null, attachments: Array<Attachment>, reactions: Array<ReactionSummary>, clientId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, };
+export type Message = { id: MessageId, conversationId: ConversationId, senderId: UserId, sender: Sender, contentType: ContentType, body: string, fileUrl: string | null, mimeType: string | null, attachments: Array<Attachment>, reactions: Array<ReactionSummary>, clientId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, 
+/**
+ * A staff-only note; customers never receive one.
+ */
+private: boolean, };
