@@ -11,7 +11,12 @@ import { snippetParts } from '../src/console/search';
 import type { CannedReply, Conversation } from '../src/protocol';
 import { conversation } from './fakes';
 
-const reply = (id: string, shortcut: string, body: string): CannedReply => ({ id, shortcut, body });
+const reply = (id: string, shortcut: string, body: string): CannedReply => ({
+  id,
+  shortcut,
+  body,
+  updatedAt: '2026-11-25T09:00:00Z',
+});
 
 describe('canned replies', () => {
   it('fills the three variables, with or without spaces inside the braces', () => {
@@ -78,7 +83,7 @@ describe('canned replies', () => {
   });
 });
 
-const conv = (id: string, status: Conversation['status'], assigneeId: string | null) =>
+const conv = (id: string, status: Conversation['status'] | undefined, assigneeId: string | null) =>
   ({ ...conversation(id), status, assigneeId }) as Conversation;
 
 describe('inbox filters and counts', () => {

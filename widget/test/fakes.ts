@@ -82,6 +82,7 @@ export function message(id: string, fields: Partial<Message> = {}): Message {
     createdAt: '2026-11-25T10:00:' + id.padStart(2, '0').slice(-2) + 'Z',
     editedAt: null,
     deletedAt: null,
+    private: false,
     ...fields,
   };
 }
@@ -100,6 +101,10 @@ export function conversation(id: string, fields: Partial<Conversation> = {}): Co
     lastMessage: null,
     createdAt: '2026-11-25T09:00:00Z',
     updatedAt: '2026-11-25T09:00:00Z',
+    status: 'open',
+    snoozedUntil: null,
+    assigneeId: null,
+    assigneeName: null,
     ...fields,
   };
 }

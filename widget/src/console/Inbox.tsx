@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
-import type { Conversation, Message, SearchHit } from '../protocol';
+import type { Conversation, SearchHit } from '../protocol';
 import { Avatar } from '../ui/Avatar';
 import { useChat, useController, useT } from '../ui/context';
 import { customerOf, preview, shortWhen } from '../ui/format';
@@ -113,7 +113,7 @@ function InboxItem({ c }: { c: Conversation }) {
   const name = nameOf(c, ct);
   const unread = c.unreadCount || 0;
   const p = customerOf(c);
-  const last = c.lastMessage as Message | null;
+  const last = c.lastMessage;
   return (
     <li>
       <button
@@ -209,7 +209,7 @@ function SearchResults() {
   const { desk, ct } = useDesk();
   const search = useStore(desk.store, (s) => s.search)!;
   const conversations = useChat((s) => s.conversations);
-  const open = (hit: SearchHit<Message>) =>
+  const open = (hit: SearchHit) =>
     void desk
       .openHit(hit)
       .catch((err: Error) => ctl.announce(fill(ct.actionFailed, { error: err.message })));

@@ -22,7 +22,7 @@ import type { ConsoleStrings } from './strings';
 
 export interface SearchState {
   q: string;
-  hits: SearchHit<Message>[];
+  hits: SearchHit[];
   hasMore: boolean;
   loading: boolean;
   error: string | null;
@@ -179,8 +179,7 @@ export class Desk {
 
   private onEvent(e: ServerEvent, before: ChatState): void {
     if (e.type === 'conversation.new') {
-      if (!before.conversations[e.conversation.id])
-        this.move(null, bucketOf(e.conversation as Conversation));
+      if (!before.conversations[e.conversation.id]) this.move(null, bucketOf(e.conversation));
       return;
     }
     if (e.type === 'presence' && e.status === 'online') {
@@ -223,7 +222,7 @@ export class Desk {
       search: { q: query, hits: [], hasMore: false, loading: true, error: null },
     });
     try {
-      const page = await this.ctl.rest.request<Page<SearchHit<Message>>>(
+      const page = await this.ctl.rest.request<Page<SearchHit>>(
         'GET',
         '/search?' + new URLSearchParams({ q: query, limit: '20' }),
       );
@@ -261,7 +260,7 @@ export class Desk {
     this.store.setState({ search: { ...s, loading: true } });
     const q = new URLSearchParams({ q: s.q, limit: '20', offset: String(s.hits.length) });
     try {
-      const page = await this.ctl.rest.request<Page<SearchHit<Message>>>('GET', '/search?' + q);
+      const page = await this.ctl.rest.request<Page<SearchHit>>('GET', '/search?' + q);
       this.store.setState({
         search: { ...s, hits: [...s.hits, ...page.items], hasMore: !!page.hasMore, loading: false },
       });
@@ -278,7 +277,7 @@ export class Desk {
    * Opens a hit's conversation with the history around the message (a page before it, and all
    * that came after, so the thread has no gap), then marks the message to scroll to.
    */
-  async openHit(hit: SearchHit<Message>): Promise<void> {
+  async openHit(hit: SearchHit): Promise<void> {
     const cid = hit.conversationId;
     const ctl = this.ctl;
     if (!ctl.store.getState().conversations[cid]) {

@@ -4,11 +4,7 @@
  * needs on top. Ids are decimal strings because BIGINT does not fit a JS number.
  */
 
-import type { ClientFrame as GeneratedFrame } from './generated/ClientFrame';
-import type { Conversation as GeneratedConversation } from './generated/Conversation';
-import type { Message as GeneratedMessage } from './generated/Message';
-import type { ServerEvent as GeneratedEvent } from './generated/ServerEvent';
-import type { ConversationDesk, ConversationUpdated, MessageDesk } from './desk';
+import type { ServerEvent } from './generated/ServerEvent';
 
 export type { Attachment } from './generated/Attachment';
 export type { AttachmentLink } from './generated/AttachmentLink';
@@ -23,14 +19,18 @@ export type { PresenceStatus } from './generated/PresenceStatus';
 export type { ReactionSummary } from './generated/ReactionSummary';
 export type { Role } from './generated/Role';
 export type { Sender } from './generated/Sender';
+export type { ServerEvent } from './generated/ServerEvent';
+export type { CannedReply } from './generated/CannedReply';
+export type { ClientFrame } from './generated/ClientFrame';
+export type { Conversation } from './generated/Conversation';
+export type { ConversationStatus } from './generated/ConversationStatus';
+export type { DeskSettings } from './generated/DeskSettings';
+export type { DeskState } from './generated/DeskState';
+export type { InboxCounts } from './generated/InboxCounts';
+export type { Message } from './generated/Message';
+export type { SearchHit } from './generated/SearchHit';
+export type { StaffMember } from './generated/StaffMember';
 export type * from './desk';
-
-export type Conversation = GeneratedConversation & ConversationDesk;
-export type Message = GeneratedMessage & MessageDesk;
-export type ServerEvent = GeneratedEvent | ConversationUpdated;
-export type ClientFrame =
-  | Exclude<GeneratedFrame, { type: 'message.send' }>
-  | (Extract<GeneratedFrame, { type: 'message.send' }> & { private?: boolean });
 
 /** Any id on the wire: a decimal string (each kind has its own generated alias). */
 export type Id = string;

@@ -274,7 +274,7 @@ export class ChatController {
       createdAt: new Date().toISOString(),
       editedAt: null,
       deletedAt: null,
-      ...(note ? { private: true } : {}),
+      private: !!note,
       status: 'sending',
       pending: { body, contentType, attachmentIds, note },
     };
