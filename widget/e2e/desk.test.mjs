@@ -61,7 +61,12 @@ async function assignTo(page, who) {
 }
 
 const actions = (page) => page.getByRole('group', { name: 'Conversation actions' });
-const said = (page) => page.locator('.shc-announcer').innerText();
+/** Waits until the live region has said a line matching `re` (it is visually hidden). */
+const heard = (page, re) =>
+  page
+    .locator('.shc-announcer p', { hasText: re })
+    .first()
+    .waitFor({ state: 'attached', timeout: TIMEOUT });
 const shadowText = (page) =>
   page.evaluate(() => document.querySelector('#servihub-chat').shadowRoot.textContent);
 
@@ -93,7 +98,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
       .locator('.shc-status-tag', { hasText: 'Resolved' })
       .waitFor({ timeout: TIMEOUT });
     assert.equal((await focused(alice.page)).label, 'Resolve', 'focus stays on the control used');
-    assert.match(await said(alice.page), new RegExp(name + ': Resolved'));
+    await heard(alice.page, new RegExp(name + ': Resolved'));
 
     // Bob's open inbox loses it and its count, live; the resolved filter gains it.
     await inboxItem(bob.page, name).waitFor({ state: 'detached', timeout: TIMEOUT });
@@ -121,11 +126,11 @@ describe('the support desk', { timeout: 600_000 }, () => {
     // Bob takes it; Alice hears it, and the inbox names him.
     await openAgentThread(bob.page, name);
     await assignTo(bob.page, 'Bob');
-    await alice.page
-      .locator('.shc-desk-controls')
-      .getByText('Bob', { exact: false })
-      .first()
+    await inboxItem(alice.page, name)
+      .locator('.shc-assigned', { hasText: 'Bob' })
       .waitFor({ timeout: TIMEOUT });
+    await heard(alice.page, new RegExp(name + ': assigned to Bob by Bob'));
+    assert.equal(await alice.page.getByLabel('Assignee').inputValue(), '2002');
     await cust.page
       .getByRole('status')
       .filter({ hasText: 'Bob is answering' })
@@ -174,8 +179,8 @@ describe('the support desk', { timeout: 600_000 }, () => {
     const list = page.getByRole('listbox', { name: 'Canned replies' });
     await page.keyboard.type('/tha');
     await list.waitFor({ timeout: TIMEOUT });
-    assert.equal(await box.getAttribute('role'), 'combobox');
-    assert.equal(await box.getAttribute('aria-expanded'), 'true');
+    assert.equal(await box.getAttribute('aria-autocomplete'), 'list');
+    assert.equal(await box.getAttribute('aria-controls'), await list.getAttribute('id'));
     const option = list.getByRole('option', { name: /\/thanks/ });
     assert.equal(await box.getAttribute('aria-activedescendant'), await option.getAttribute('id'));
     assert.equal(await option.getAttribute('aria-selected'), 'true');
@@ -183,7 +188,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
     // Escape closes the list only: the thread stays, the text stays.
     await page.keyboard.press('Escape');
     await list.waitFor({ state: 'hidden' });
-    assert.equal(await box.getAttribute('aria-expanded'), 'false');
+    assert.equal(await box.getAttribute('aria-activedescendant'), null);
     assert.equal(await box.inputValue(), '/tha');
     assert.equal((await focused(page)).tag, 'textarea');
 
@@ -294,7 +299,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
     const hit = page.locator('.shc-results li', { hasText: word });
     await hit.waitFor({ timeout: TIMEOUT });
     assert.equal((await hit.locator('mark').first().innerText()).toLowerCase(), word);
-    assert.match(await said(page), /1 result/);
+    await heard(page, /1 result/);
     await hit.getByRole('button').click();
 
     const msg = log(page).locator(`[data-id="${id}"]`);
@@ -318,6 +323,6 @@ describe('the support desk', { timeout: 600_000 }, () => {
     assert.ok(!place.atBottom, 'the thread is opened at the message, not at its end');
     assert.notEqual(place.days[0], 'Today', 'its day is a month back: ' + place.days[0]);
     await log(page).getByText('Later message 70').waitFor({ timeout: TIMEOUT });
-    assert.match(await said(page), /shown in its conversation/);
+    await heard(page, /shown in its conversation/);
   });
 });

@@ -9,9 +9,12 @@ import { useDesk } from './context';
 
 /**
  * The console's composer: a switch between replying and writing a private note, and canned
- * replies as an ARIA combobox on the text box. Typing `/` (at the start or after a space) opens
- * a listbox filtered as one types; ↑/↓ choose, Enter or Tab inserts the reply with its variables
- * filled in, Escape closes the list and keeps the text.
+ * replies as an autocomplete on the text box (the ARIA combobox pattern, with the properties a
+ * `<textarea>` may carry: HTML gives it the textbox role, which takes `aria-autocomplete`,
+ * `aria-controls` and `aria-activedescendant` but not `role=combobox` or `aria-expanded`; the
+ * list's state is also spoken by a polite live line). Typing `/` (at the start or after a
+ * space) opens a listbox filtered as one types; ↑/↓ choose, Enter or Tab inserts the reply with
+ * its variables filled in, Escape closes the list and keeps the text.
  */
 export function useDeskComposer({
   conversationId,
@@ -85,9 +88,7 @@ export function useDeskComposer({
     onText,
     placeholder: note ? ct.notePlaceholder : undefined,
     attrs: {
-      role: 'combobox',
       'aria-autocomplete': 'list',
-      'aria-expanded': open ? 'true' : 'false',
       'aria-controls': listId,
       'aria-activedescendant': open ? optionId(at) : undefined,
       onKeyUp: (e: KeyboardEvent) => {
