@@ -87,7 +87,9 @@ export function DeskControls({ conversation: c }: { conversation: Conversation }
   return (
     <div className="shc-desk-controls">
       <p className="shc-desk-state">
-        <strong className={'shc-status-tag shc-st-' + status}>{ct[status]}</strong>
+        <strong className={'shc-status-tag shc-st-' + status}>
+          {fill(ct.statusOf, { status: ct[status] })}
+        </strong>
         {status === 'snoozed' && c.snoozedUntil && (
           <span>
             {' '}
@@ -102,7 +104,7 @@ export function DeskControls({ conversation: c }: { conversation: Conversation }
         {c.assigneeId && !online && (
           <span className="shc-away-tag">
             <span aria-hidden="true">⚠ </span>
-            {fill(ct.offlineAssignee, { name: c.assigneeName ?? ct.someone })}
+            {fill(ct.offlineAssignee, { name: c.assigneeName ?? ct.colleague })}
           </span>
         )}
       </p>

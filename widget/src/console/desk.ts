@@ -171,10 +171,10 @@ export class Desk {
   private byName(userId: string | null, conversationId: string): string {
     if (!userId) return this.ct.theSystem;
     const staff = this.store.getState().staff.find((m) => m.userId === userId);
-    if (staff) return staff.name ?? this.ct.someone;
+    if (staff) return staff.name ?? this.ct.colleague;
     const c = this.ctl.store.getState().conversations[conversationId];
     const p = c && customerOf(c);
-    return p?.userId === userId ? this.nameOf(conversationId) : this.ct.someone;
+    return p?.userId === userId ? this.nameOf(conversationId) : this.ct.colleague;
   }
 
   private onEvent(e: ServerEvent, before: ChatState): void {

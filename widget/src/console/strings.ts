@@ -56,7 +56,7 @@ export const CONSOLE_STRINGS = {
   unassignedNow: '{who}: unassigned',
   unassignedBy: '{who}: unassigned by {by}',
   theSystem: 'the system',
-  someone: 'a colleague',
+  colleague: 'a colleague',
   actionFailed: 'That did not work: {error}',
   reply: 'Reply',
   note: 'Private note',

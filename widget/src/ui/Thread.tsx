@@ -52,7 +52,7 @@ function StatusLine({ conversationId }: { conversationId: string }) {
     s.mode === 'customer' ? s.conversations[conversationId] : undefined,
   );
   const desk =
-    conv?.status === 'resolved' ? t.resolvedNote : conv?.status === 'pending' ? t.pending : '';
+    conv?.status === 'resolved' ? t.resolvedNote : conv?.status === 'pending' ? t.pendingNote : '';
   const status = useChat((s) => s.connection.status);
   const typing = typingText(
     (typists ?? []).map((x) => x.name),

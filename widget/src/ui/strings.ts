@@ -72,7 +72,7 @@ export const STRINGS = {
   privateNote: 'Private note',
   answering: '{name} is answering',
   resolvedNote: 'This conversation is resolved. Write to reopen it.',
-  pending: 'Waiting for your reply',
+  pendingNote: 'Waiting for your reply',
   past: 'Past conversations',
   noPast: 'No past conversations.',
   backToChat: 'Back to the conversation',
