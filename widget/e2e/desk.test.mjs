@@ -136,6 +136,29 @@ describe('the support desk', { timeout: 600_000 }, () => {
       .filter({ hasText: 'Bob is answering' })
       .waitFor({ timeout: TIMEOUT });
     assert.deepEqual(await runAxe(alice.page), [], 'axe on the console with the desk controls');
+
+    // Resolved again, the customer's next visit starts a new conversation; the old one stays
+    // readable under "Past conversations", closed.
+    await actions(bob.page).getByRole('button', { name: 'Resolve' }).click();
+    await cust.page
+      .getByRole('status')
+      .filter({ hasText: 'This conversation is resolved' })
+      .waitFor({ timeout: TIMEOUT });
+    await cust.page.reload();
+    await launcher(cust.page).waitFor({ timeout: TIMEOUT });
+    await openCustomerPanel(cust.page);
+    await log(cust.page).getByText('Hi there').waitFor({ timeout: TIMEOUT });
+    const past = cust.page.getByRole('button', { name: 'Past conversations (1)' });
+    await past.click({ timeout: TIMEOUT });
+    await waitForFocus(cust.page, (f) => f.tag === 'h3' && f.label === 'Past conversations');
+    await cust.page.locator('.shc-past .shc-conv').first().click();
+    await expectOnce(cust.page, again);
+    assert.equal(await input(cust.page).count(), 0, 'a past conversation has no composer');
+    assert.equal((await focused(cust.page)).label, 'Back to the conversation');
+    assert.deepEqual(await runAxe(cust.page), [], 'axe on a past conversation');
+    await cust.page.keyboard.press('Enter');
+    await input(cust.page).waitFor({ timeout: TIMEOUT });
+    assert.equal((await focused(cust.page)).label, 'Past conversations (1)');
   });
 
   it('inserts a canned reply with the keyboard only', async () => {

@@ -117,6 +117,7 @@ export const PANEL_CSS = `
 .shc-empty,.shc-placeholder{display:flex;flex-direction:column;gap:4px;color:var(--mu);text-align:center;margin:auto;padding:calc(var(--s)*3) var(--s)}
 .shc-empty strong{color:var(--tx);font-size:1.2em}
 .shc-private .shc-bubble{background:var(--shc-color-note,#fef9c3);color:var(--tx);border:2px dashed var(--shc-color-note-border,#854d0e)}
+.shc-private .shc-bubble :focus-visible{outline-color:var(--fc)}
 .shc-tag{font-size:.85em;padding:0 6px;border:1px solid currentColor;border-radius:4px;color:#854d0e;background:#fef9c3}
 .shc-hit .shc-bubble{outline:3px solid var(--fc);outline-offset:2px}
 .shc-desk,.shc-pastbar{display:flex;flex-wrap:wrap;gap:var(--s);padding:0 calc(var(--s)*1.5);font-size:.85em}
