@@ -10,7 +10,7 @@ let handle: WidgetHandle | undefined;
 const kim = [{ userId: '1001', name: 'Kim', role: 'CUSTOMER' as const }];
 const dana = [{ userId: '1002', name: 'Dana', role: 'CUSTOMER' as const }];
 
-function setup() {
+function setup(role: 'AGENT' | 'OWNER' = 'AGENT', extra: Parameters<typeof fakeFetch>[0] = {}) {
   const counts = emptyCounts();
   counts.open = { mine: 0, unassigned: 2, all: 2 };
   counts.resolved = { mine: 0, unassigned: 4, all: 4 };
@@ -37,12 +37,13 @@ function setup() {
       ],
     }),
     'POST /api/v1/conversations/10/read': () => undefined,
+    ...extra,
   });
   vi.stubGlobal('fetch', api.fetch);
   vi.stubGlobal('WebSocket', FakeWebSocket);
   handle = mount(host, {
     apiUrl: 'http://node.test',
-    token: token({ sub: '2001', role: 'AGENT', businessId: '1', name: 'Alice' }),
+    token: token({ sub: '2001', role, businessId: '1', name: 'Alice' }),
     mode: 'agent',
   });
   const shadow = host.shadowRoot!;
@@ -166,5 +167,80 @@ describe('agent console desk', () => {
       lastSeenAt: null,
     });
     await waitFor(() => expect(ui.queryByText('Bob is offline')).toBeNull());
+  });
+});
+
+describe('agent console paging and settings', () => {
+  it('pages the inbox with nextCursor', async () => {
+    const zed = [{ userId: '1009', name: 'Zed', role: 'CUSTOMER' as const }];
+    const { ui, api } = setup('AGENT', {
+      'GET /api/v1/conversations': (url) =>
+        url.searchParams.get('cursor') === 'p2'
+          ? { items: [conversation('12', { participants: zed })], nextCursor: null }
+          : { items: [conversation('10', { participants: kim })], nextCursor: 'p2' },
+    });
+    const more = await waitFor(() => ui.getByRole('button', { name: 'Load more conversations' }));
+    fireEvent.click(more);
+    await waitFor(() => ui.getByText('Zed'));
+    expect(api.calls.map((c) => c.path)).toContain(
+      '/api/v1/conversations?status=open&assignee=all&cursor=p2',
+    );
+    await waitFor(() =>
+      expect(ui.queryByRole('button', { name: 'Load more conversations' })).toBeNull(),
+    );
+    ui.getByText('Kim');
+  });
+
+  it("lets an owner change the desk settings and the business's canned replies", async () => {
+    let saved: unknown;
+    const { ui, api, shadow } = setup('OWNER', {
+      'GET /api/v1/businesses/1/settings': () => ({
+        autoAssign: false,
+        maxOpenPerAgent: 10,
+        awayMessage: null,
+        expectedReplyMinutes: null,
+      }),
+      'PUT /api/v1/businesses/1/settings': (_u, init) => (saved = JSON.parse(String(init.body))),
+      'POST /api/v1/businesses/1/canned-replies': (_u, init) => ({
+        id: '9',
+        updatedAt: '2026-11-25T09:00:00Z',
+        ...JSON.parse(String(init.body)),
+      }),
+      'DELETE /api/v1/businesses/1/canned-replies/9': () => undefined,
+    });
+    fireEvent.click(await waitFor(() => ui.getByRole('button', { name: 'Desk settings' })));
+    const heading = await waitFor(() => ui.getByRole('heading', { name: 'Desk settings' }));
+    expect(shadow.activeElement).toBe(heading);
+    const auto = await waitFor(() => ui.getByRole('checkbox', { name: /automatically/ }));
+    fireEvent.click(auto);
+    fireEvent.input(ui.getByLabelText('Most open conversations per agent'), {
+      target: { value: '4' },
+    });
+    fireEvent.input(ui.getByLabelText(/Away message/), { target: { value: 'Back soon' } });
+    fireEvent.click(ui.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => ui.getByText('Saved.'));
+    expect(saved).toEqual({
+      autoAssign: true,
+      maxOpenPerAgent: 4,
+      awayMessage: 'Back soon',
+      expectedReplyMinutes: null,
+    });
+
+    fireEvent.click(ui.getByRole('button', { name: 'Add canned reply' }));
+    const shortcut = ui.getByLabelText('Shortcut');
+    await waitFor(() => expect(shadow.activeElement).toBe(shortcut));
+    fireEvent.input(shortcut, { target: { value: 'hours' } });
+    fireEvent.input(ui.getByLabelText(/Reply text/), { target: { value: 'Open 9 to 5.' } });
+    fireEvent.submit(shortcut.closest('form')!);
+    await waitFor(() => ui.getByRole('button', { name: 'Delete /hours' }));
+    expect(api.calls.find((c) => c.method === 'POST')?.body).toEqual({
+      shortcut: 'hours',
+      body: 'Open 9 to 5.',
+    });
+    fireEvent.click(ui.getByRole('button', { name: 'Delete /hours' }));
+    await waitFor(() => expect(ui.queryByRole('button', { name: 'Delete /hours' })).toBeNull());
+
+    fireEvent.click(ui.getByRole('button', { name: 'Close settings' }));
+    await waitFor(() => expect(ui.queryByRole('heading', { name: 'Desk settings' })).toBeNull());
   });
 });
