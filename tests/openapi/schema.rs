@@ -34,9 +34,8 @@ fn pattern_matches(pattern: &str, s: &str) -> bool {
         }
         "^[a-z0-9_-]{1,32}$" => {
             (1..=32).contains(&s.len())
-                && s.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
-                })
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
         }
         other => panic!("the checker does not know the pattern {other}"),
     }
@@ -187,7 +186,10 @@ fn the_checker_refuses_what_the_document_does_not_allow() {
     assert!(!broken(&|v| v["reactions"][0]["userIds"] = json!([1])).is_empty());
     assert!(!broken(&|v| v["body"] = json!("x".repeat(4001))).is_empty());
     assert!(!broken(&|v| v["private"] = json!("yes")).is_empty());
-    assert!(broken(&|v| v["senderId"] = json!("-1")).is_empty(), "the away sender");
+    assert!(
+        broken(&|v| v["senderId"] = json!("-1")).is_empty(),
+        "the away sender"
+    );
     let conversation = json!({"$ref": "#/components/schemas/Conversation"});
     let conv = json!({
         "id": "1", "businessId": "1", "businessName": "B", "type": "DIRECT", "participants": [],
