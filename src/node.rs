@@ -66,6 +66,8 @@ pub struct RunningNode {
     /// The Redis bridge, in a cluster.
     bridge: Option<Arc<Bridge>>,
     root: ActorRef<()>,
+    /// Reopens snoozed conversations when their time comes.
+    sweeper: tokio::task::JoinHandle<()>,
 }
 
 impl RunningNode {
@@ -77,6 +79,7 @@ impl RunningNode {
     /// node's users out of the cluster's presence, stops actors.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
+        self.sweeper.abort();
         let _ = self.server.await;
         self.persistence.drain().await;
         if let Some(bridge) = &self.bridge {
@@ -225,6 +228,7 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         shutdown: rx,
     });
     let server = tokio::spawn(http::serve(listener, state));
+    let sweeper = tokio::spawn(service.clone().sweep_snoozed(SNOOZE_SWEEP));
     tracing::info!(%addr, "node listening");
     Ok(RunningNode {
         addr,
@@ -236,5 +240,10 @@ pub async fn start(config: Config) -> Result<RunningNode, StartError> {
         presence,
         bridge,
         root,
+        sweeper,
     })
 }
+
+/// How often a node looks for snoozed conversations whose time has come: a snooze ends at most
+/// this late.
+const SNOOZE_SWEEP: std::time::Duration = std::time::Duration::from_secs(2);

@@ -206,6 +206,7 @@ pub fn fill(template: &str) -> String {
         .replace("{id}", "1")
         .replace("{emoji}", "%F0%9F%91%8D")
         .replace("{file}", "x.js")
+        .replace("{replyId}", "1")
 }
 
 pub fn s(v: &Value) -> String {

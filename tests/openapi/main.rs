@@ -16,6 +16,7 @@ mod routes_attachments;
 mod routes_businesses;
 mod routes_community;
 mod routes_conversations;
+mod routes_desk;
 mod routes_messages;
 mod routes_system;
 mod schema;
@@ -98,6 +99,7 @@ async fn every_documented_route_answers_as_documented() {
     routes_attachments::upload_attach_download(&mut api, &mut w).await;
     routes_messages::edit_react_delete(&mut api, &w).await;
     routes_community::community(&mut api, &w).await;
+    routes_desk::desk(&mut api, &w).await;
     routes_system::event_stream_and_socket(&mut api, &w).await;
     routes_system::widget_and_demo(&mut api).await;
 

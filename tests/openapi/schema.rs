@@ -28,6 +28,15 @@ fn type_matches(kind: &str, v: &Value) -> bool {
 fn pattern_matches(pattern: &str, s: &str) -> bool {
     match pattern {
         "^[0-9]+$" => !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()),
+        "^-?[0-9]+$" => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+        "^[a-z0-9_-]{1,32}$" => {
+            (1..=32).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        }
         other => panic!("the checker does not know the pattern {other}"),
     }
 }
@@ -176,11 +185,17 @@ fn the_checker_refuses_what_the_document_does_not_allow() {
     assert!(!broken(&|v| v["sender"]["role"] = json!("ADMIN")).is_empty());
     assert!(!broken(&|v| v["reactions"][0]["userIds"] = json!([1])).is_empty());
     assert!(!broken(&|v| v["body"] = json!("x".repeat(4001))).is_empty());
+    assert!(!broken(&|v| v["private"] = json!("yes")).is_empty());
+    assert!(
+        broken(&|v| v["senderId"] = json!("-1")).is_empty(),
+        "the away sender"
+    );
     let conversation = json!({"$ref": "#/components/schemas/Conversation"});
     let conv = json!({
         "id": "1", "businessId": "1", "businessName": "B", "type": "DIRECT", "participants": [],
         "unreadCount": 0, "lastMessage": good, "createdAt": "2026-11-25T18:00:00Z",
-        "updatedAt": "2026-11-25T18:00:00Z"
+        "updatedAt": "2026-11-25T18:00:00Z", "status": "open", "snoozedUntil": null,
+        "assigneeId": null, "assigneeName": null
     });
     assert_eq!(check(&doc, &conversation, &conv), Vec::<String>::new());
     let mut bad = conv.clone();

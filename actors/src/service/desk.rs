@@ -325,6 +325,18 @@ impl Service {
             .collect())
     }
 
+    /// Runs `wake_snoozed` every `every`, for as long as the node runs.
+    pub async fn sweep_snoozed(self: Arc<Self>, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.wake_snoozed().await {
+                tracing::warn!(error = %e.body(None).message, "snooze sweep failed; retried next tick");
+            }
+        }
+    }
+
     /// Reopens snoozed conversations whose time has come and tells their audiences. Every node
     /// runs it; each conversation is claimed by one.
     pub async fn wake_snoozed(&self) -> ApiResult<usize> {
