@@ -3,7 +3,8 @@
 // the customer, and search that opens last month's message in its conversation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openTab, runAxe, sql, staffTab, start } from './harness.mjs';
+import { resolve } from 'node:path';
+import { artifacts, openTab, runAxe, sql, staffTab, start } from './harness.mjs';
 import {
   TIMEOUT,
   unique,
@@ -59,6 +60,10 @@ async function assignTo(page, who) {
   assert.ok(value, who + ' is in the assignee list');
   await select.selectOption(value);
 }
+
+/** Scratch screenshots of the desk's states, for looking at (not compared). */
+const shot = (page, name) =>
+  page.screenshot({ path: resolve(artifacts, 'desk-' + name + '.png') }).catch(() => undefined);
 
 const actions = (page) => page.getByRole('group', { name: 'Conversation actions' });
 /** Waits until the live region has said a line matching `re` (it is visually hidden). */
@@ -202,6 +207,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
     const list = page.getByRole('listbox', { name: 'Canned replies' });
     await page.keyboard.type('/tha');
     await list.waitFor({ timeout: TIMEOUT });
+    await shot(page, 'canned');
     assert.equal(await box.getAttribute('aria-autocomplete'), 'list');
     assert.equal(await box.getAttribute('aria-controls'), await list.getAttribute('id'));
     const option = list.getByRole('option', { name: /\/thanks/ });
@@ -254,6 +260,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
     const shown = log(page).locator('.shc-private', { hasText: note });
     await shown.waitFor({ timeout: TIMEOUT });
     assert.match(await shown.innerText(), /Private note/, 'labelled, not only coloured');
+    await shot(page, 'note');
     await page
       .getByRole('group', { name: 'Write as' })
       .getByRole('button', { name: 'Reply' })
@@ -347,5 +354,47 @@ describe('the support desk', { timeout: 600_000 }, () => {
     assert.notEqual(place.days[0], 'Today', 'its day is a month back: ' + place.days[0]);
     await log(page).getByText('Later message 70').waitFor({ timeout: TIMEOUT });
     await heard(page, /shown in its conversation/);
+    await shot(page, 'search');
+  });
+  it('reflows the desk at 320 CSS px: filters, search, controls, snooze and settings', async () => {
+    const name = unique('Tiny').replace(' ', '');
+    const cust = await customerTab(name);
+    await openCustomerPanel(cust.page);
+    await send(cust.page, unique('A question from a small screen'));
+    const { page } = await agentTab({ sub: 2004, name: 'Petra', role: 'OWNER' });
+    await page.setViewportSize({ width: 320, height: 640 });
+    const fits = async (what) => {
+      const widths = await page.evaluate(() => {
+        const root = document.querySelector('#servihub-chat').shadowRoot;
+        const over = [...root.querySelectorAll('button, input, select, textarea, li, h2, p')]
+          .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > 321)
+          .map((e) => e.outerHTML.slice(0, 80));
+        return { scroll: document.documentElement.scrollWidth, over };
+      });
+      assert.ok(widths.scroll <= 320, `${what}: no horizontal scrolling (${widths.scroll})`);
+      assert.deepEqual(widths.over, [], `${what}: everything on screen`);
+    };
+    await inboxItem(page, name).waitFor({ timeout: TIMEOUT });
+    await fits('inbox with filters');
+    await page.getByRole('searchbox', { name: 'Search messages' }).fill('small screen');
+    await page.keyboard.press('Enter');
+    await page.locator('.shc-results li').first().waitFor({ timeout: TIMEOUT });
+    await fits('search results');
+    await page.getByRole('button', { name: 'Clear search' }).click();
+    await openAgentThread(page, name);
+    await actions(page).getByRole('button', { name: 'Snooze…' }).click();
+    await page.getByLabel('Snooze until').waitFor();
+    await fits('thread with the desk controls and the snooze form');
+    await shot(page, '320-snooze');
+    assert.deepEqual(await runAxe(page), [], 'axe at 320 px with the snooze form');
+    await page.getByLabel('Snooze until').press('Escape');
+    assert.equal((await focused(page)).label, 'Snooze…', 'focus back on Snooze');
+    await page.getByRole('button', { name: 'Back to inbox' }).click();
+    await page.getByRole('button', { name: 'Desk settings' }).click();
+    await page.getByRole('heading', { name: 'Desk settings' }).waitFor();
+    await page.getByRole('button', { name: 'Add canned reply' }).waitFor({ timeout: TIMEOUT });
+    await fits('desk settings');
+    await shot(page, '320-settings');
+    assert.deepEqual(await runAxe(page), [], 'axe at 320 px on the settings');
   });
 });

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import type { ComposerAddon, ComposerApi } from '../ui/Composer';
 import { useChat } from '../ui/context';
@@ -34,16 +34,24 @@ export function useDeskComposer({
   const open = !!q && options.length > 0 && dismissed !== q.start;
   const at = Math.min(active, options.length - 1);
   const listId = 'shc-canned-' + conversationId;
+  // A `/` fetches the list again when it is a minute old: owners edit it from elsewhere.
+  const asking = !!q;
+  useEffect(() => {
+    if (asking) desk.freshCanned(60_000);
+  }, [asking, desk]);
   const optionId = (i: number) => listId + '-' + i;
 
-  const insert = (i: number) => {
-    const r = options[i];
-    if (!r || !q) return;
-    const body = substitute(r.body, {
+  const filled = (body: string) =>
+    substitute(body, {
       'customer.name': conv && customerOf(conv)?.name,
       'agent.name': agentName,
       'business.name': conv?.businessName,
     });
+
+  const insert = (i: number) => {
+    const r = options[i];
+    if (!r || !q) return;
+    const body = filled(r.body);
     const next = insertCanned(text, q.start, Math.min(caret, text.length), body);
     setText(next.text, next.caret);
     setCaret(next.caret);
@@ -137,7 +145,7 @@ export function useDeskComposer({
                   insert(i);
                 }}
               >
-                <strong>/{r.shortcut}</strong> <span>{r.body}</span>
+                <strong>/{r.shortcut}</strong> <span>{filled(r.body)}</span>
               </li>
             ))}
         </ul>

@@ -145,6 +145,7 @@ export function DeskControls({ conversation: c }: { conversation: Conversation }
               type="datetime-local"
               value={until}
               min={localInput(new Date())}
+              max={localInput(new Date(Date.now() + 365 * 86400_000))}
               onInput={(e) => setUntil((e.target as HTMLInputElement).value)}
               onKeyDown={(e) => {
                 if (e.key === 'Escape') {

@@ -79,13 +79,23 @@ export class Desk {
     return '/businesses/' + (this.me.businessId ?? '');
   }
 
-  /** Staff and canned replies, once at start; either may fail without stopping the inbox. */
+  /** When the canned replies were last fetched: owners change them from other tabs. */
+  private cannedAt = 0;
+
+  /** Staff and canned replies, at start; either may fail without stopping the inbox. */
   start(): void {
     this.loadStaff();
+    this.freshCanned();
+  }
+
+  /** Fetches the canned replies again when the list is older than `maxAgeMs`. */
+  freshCanned(maxAgeMs = 0): void {
+    if (Date.now() - this.cannedAt < maxAgeMs) return;
+    this.cannedAt = Date.now();
     this.ctl.rest
       .request<Page<CannedReply>>('GET', this.business + '/canned-replies')
       .then((p) => this.store.setState({ canned: p.items }))
-      .catch(() => undefined);
+      .catch(() => (this.cannedAt = 0));
   }
 
   loadStaff(): void {
@@ -205,8 +215,13 @@ export class Desk {
     if (e.conversationId !== before.activeId && !mineNow) return;
     const who = this.nameOf(e.conversationId);
     const by = this.byName(e.changedBy, e.conversationId);
+    const customer = !!e.changedBy && customerOf(prev)?.userId === e.changedBy;
     if ((prev.status ?? 'open') !== e.status)
-      this.ctl.announce(fill(this.ct.statusBy, { who, status: this.ct[e.status], by }));
+      this.ctl.announce(
+        customer
+          ? fill(this.ct.reopenedBy, { who })
+          : fill(this.ct.statusBy, { who, status: this.ct[e.status], by }),
+      );
     if ((prev.assigneeId ?? null) !== e.assigneeId)
       this.ctl.announce(
         e.assigneeId

@@ -51,6 +51,7 @@ export const CONSOLE_STRINGS = {
   conversationActions: 'Conversation actions',
   statusNow: '{who}: {status}',
   statusBy: '{who}: {status} by {by}',
+  reopenedBy: '{who} wrote again: open',
   assignedTo: '{who}: assigned to {name}',
   assignedBy: '{who}: assigned to {name} by {by}',
   unassignedNow: '{who}: unassigned',
