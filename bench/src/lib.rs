@@ -16,6 +16,7 @@
 //! - `scenarios`: the named presets (rtt100, light, cost, scale, throughput, fanout, cluster) and
 //!   the comparison.
 //! - `idle`: what an idle socket costs a fresh server, stage by stage.
+//! - `search`: full-text search over a generated history of a million messages.
 //! - `report`: the human table, JSON and CSV; `plot`: the SVG of P99 against sockets and rate.
 
 pub mod auth;
@@ -33,6 +34,7 @@ pub mod relay;
 pub mod report;
 pub mod run;
 pub mod scenarios;
+pub mod search;
 pub mod setup;
 pub mod stats;
 pub mod summary;

@@ -22,6 +22,8 @@ commands:
   idle        RSS of an idle socket on a fresh server, stage by stage (node by default)
   compare     rtt100 on node, floor and peer, interleaved (the standard comparison)
   all         every preset and idle, then the summary and the plot
+  search      GET /search over a generated history (--messages, default 1000000, over
+              --conversations, default 5000; --queries per kind and role, default 200)
   summary     rebuild summary.md and p99.svg from the JSON files in --out
   relay       serve the floor relay (--port)
 
@@ -149,6 +151,23 @@ async fn run(args: Vec<String>) -> Result<()> {
             relay::serve(listener).await
         }
         "summary" => publish(&out),
+        "search" => {
+            let env = environment(&opts, &out)?;
+            let s = servihub_bench::search::SearchOptions {
+                messages: num(&opts, "messages")?.unwrap_or(1_000_000),
+                conversations: num(&opts, "conversations")?.unwrap_or(5_000),
+                queries: num(&opts, "queries")?.unwrap_or(200),
+            };
+            let mut node = env.node.clone();
+            node.businesses = 1;
+            let report = servihub_bench::search::run(&node, &s).await?;
+            let table = servihub_bench::search::table(&report);
+            println!("{table}");
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("search.json"), serde_json::to_vec_pretty(&report)?)?;
+            std::fs::write(out.join("search.md"), table)?;
+            Ok(())
+        }
         "compare" => {
             let env = environment(&opts, &out)?;
             let t = targets(&opts, &all_targets)?;

@@ -221,6 +221,7 @@ impl Service {
                 sent.clear();
             }
             sent.insert(conv);
+            metrics::gauge!("chat_desk_away_sent_cached").set(sent.len() as f64);
         }
         if !claimed {
             return Ok(());
@@ -258,6 +259,7 @@ impl Service {
             cache.clear();
         }
         cache.insert(business, (Instant::now(), s.clone()));
+        metrics::gauge!("chat_desk_settings_cached").set(cache.len() as f64);
         Ok(s)
     }
 
