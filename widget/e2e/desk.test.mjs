@@ -59,6 +59,7 @@ async function assignTo(page, who) {
   );
   assert.ok(value, who + ' is in the assignee list');
   await select.selectOption(value);
+  await page.getByRole('button', { name: 'Assign', exact: true }).click();
 }
 
 /** Scratch screenshots of the desk's states, for looking at (not compared). */

@@ -160,6 +160,7 @@ describe('agent console desk', () => {
       changedBy: '2002',
     });
     await waitFor(() => ui.getByText('Bob is offline'));
+    expect(select).toHaveValue('2002');
     FakeWebSocket.last().push({
       type: 'presence',
       userId: '2002',
@@ -167,6 +168,32 @@ describe('agent console desk', () => {
       lastSeenAt: null,
     });
     await waitFor(() => expect(ui.queryByText('Bob is offline')).toBeNull());
+  });
+});
+
+describe('agent console assignment', () => {
+  it('assigns with the Assign button, keeping focus there, and announces it', async () => {
+    const { ui, api, shadow } = setup('AGENT', {
+      'POST /api/v1/conversations/10/assignee': () =>
+        conversation('10', { participants: kim, assigneeId: '2002', assigneeName: 'Bob' }),
+    });
+    await waitFor(() => ui.getByText('Kim'));
+    fireEvent.click(ui.getByText('Kim'));
+    const select = await waitFor(() => ui.getByRole('combobox', { name: 'Assignee' }));
+    await waitFor(() => within(select).getByRole('option', { name: 'Bob — offline' }));
+    const assign = ui.getByRole('button', { name: 'Assign' });
+    expect(assign).toHaveAttribute('aria-disabled', 'true');
+    fireEvent.change(select, { target: { value: '2002' } });
+    expect(api.calls.some((c) => c.path.endsWith('/assignee'))).toBe(false);
+    expect(assign).toHaveAttribute('aria-disabled', 'false');
+    assign.focus();
+    fireEvent.click(assign);
+    await waitFor(() => ui.getByText('Bob is offline'));
+    expect(api.calls.find((c) => c.path.endsWith('/assignee'))?.body).toEqual({ userId: '2002' });
+    expect(shadow.activeElement).toBe(assign);
+    await waitFor(() =>
+      expect(shadow.querySelector('.shc-announcer')).toHaveTextContent('Kim: assigned to Bob'),
+    );
   });
 });
 

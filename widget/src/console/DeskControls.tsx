@@ -34,6 +34,10 @@ export function DeskControls({ conversation: c }: { conversation: Conversation }
   const when = useRef<HTMLInputElement>(null);
   const status = c.status ?? 'open';
   const online = useOnline(c.assigneeId);
+  // The list only picks; the Assign button applies, so arrowing through a closed list with the
+  // keyboard does not assign the conversation to everyone on the way.
+  const [pick, setPick] = useState(c.assigneeId ?? '');
+  useEffect(() => setPick(c.assigneeId ?? ''), [c.assigneeId, c.id]);
 
   useEffect(() => {
     if (snoozing) when.current?.focus();
@@ -49,6 +53,7 @@ export function DeskControls({ conversation: c }: { conversation: Conversation }
     );
 
   const set = (s: DeskStatus) => {
+    if (s === status && s !== 'snoozed') return;
     if (s === 'snoozed') {
       setUntil(localInput(new Date(Date.now() + 3600_000)));
       setSnoozing(true);
@@ -122,19 +127,21 @@ export function DeskControls({ conversation: c }: { conversation: Conversation }
         ))}
         <label className="shc-assign">
           <span>{ct.assignee}</span>
-          <select
-            value={c.assigneeId ?? ''}
-            onChange={(e) => {
-              const v = (e.target as HTMLSelectElement).value;
-              void run(desk.assign(c.id, v || null));
-            }}
-          >
+          <select value={pick} onChange={(e) => setPick((e.target as HTMLSelectElement).value)}>
             <option value="">{ct.nobody}</option>
             {options.map((m) => (
               <StaffOption key={m.userId} userId={m.userId} name={m.name} me={me} />
             ))}
           </select>
         </label>
+        {/* Not `disabled`: the button keeps focus once its change is applied. */}
+        <button
+          type="button"
+          aria-disabled={pick === (c.assigneeId ?? '')}
+          onClick={() => pick !== (c.assigneeId ?? '') && void run(desk.assign(c.id, pick || null))}
+        >
+          {ct.assign}
+        </button>
       </div>
       {snoozing && (
         <form className="shc-snooze" onSubmit={snooze}>

@@ -44,6 +44,7 @@ export const CONSOLE_STRINGS = {
   statusOf: 'Status: {status}',
   snoozedUntilWhen: 'Snoozed until {when}',
   assignee: 'Assignee',
+  assign: 'Assign',
   nobody: 'Unassigned',
   isOnline: 'online',
   isOffline: 'offline',

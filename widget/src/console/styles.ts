@@ -47,6 +47,7 @@ mark{background:#fde68a;color:#111827;font-weight:700;text-decoration:underline}
 .shc-away-tag{font-weight:700;color:#92400e}
 .shc-toolbar{display:flex;flex-wrap:wrap;gap:4px;align-items:center}
 .shc-toolbar button{font-size:.9em}
+[aria-disabled=true]{opacity:.7;cursor:default}
 .shc-assign{display:inline-flex;align-items:center;gap:4px;font-size:.9em}
 .shc-assign select,.shc-snooze input,.shc-form input,.shc-form textarea{font:inherit;color:inherit;min-height:32px;max-width:100%;padding:2px 4px;border:1px solid var(--bd);border-radius:calc(var(--r)/2);background:var(--bg)}
 .shc-snooze{display:flex;flex-wrap:wrap;gap:4px;align-items:center}
