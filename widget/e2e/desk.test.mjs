@@ -247,10 +247,10 @@ describe('the support desk', { timeout: 600_000 }, () => {
     const { page } = await agentTab();
     await openAgentThread(page, name);
     const note = unique('Note: regular customer, offer the loyalty discount');
-    await page
-      .getByRole('group', { name: 'Write as' })
-      .getByRole('button', { name: 'Private note' })
-      .click();
+    // Keyboard only: back from the reply box to the switch, and Enter.
+    await waitForFocus(page, (f) => f.tag === 'textarea');
+    await tabUntil(page, (f) => f.label === 'Private note', 'Shift+Tab');
+    await page.keyboard.press('Enter');
     assert.equal(
       await page.getByRole('button', { name: 'Private note' }).getAttribute('aria-pressed'),
       'true',
