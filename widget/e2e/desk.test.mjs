@@ -209,6 +209,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
     await page.keyboard.type('/tha');
     await list.waitFor({ timeout: TIMEOUT });
     await shot(page, 'canned');
+    assert.deepEqual(await runAxe(page), [], 'axe with the canned replies open');
     assert.equal(await box.getAttribute('aria-autocomplete'), 'list');
     assert.equal(await box.getAttribute('aria-controls'), await list.getAttribute('id'));
     const option = list.getByRole('option', { name: /\/thanks/ });
@@ -262,6 +263,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
     await shown.waitFor({ timeout: TIMEOUT });
     assert.match(await shown.innerText(), /Private note/, 'labelled, not only coloured');
     await shot(page, 'note');
+    assert.deepEqual(await runAxe(page), [], 'axe in note mode, with a note shown');
     await page
       .getByRole('group', { name: 'Write as' })
       .getByRole('button', { name: 'Reply' })
@@ -356,6 +358,7 @@ describe('the support desk', { timeout: 600_000 }, () => {
     await log(page).getByText('Later message 70').waitFor({ timeout: TIMEOUT });
     await heard(page, /shown in its conversation/);
     await shot(page, 'search');
+    assert.deepEqual(await runAxe(page), [], 'axe with search results and the message found');
   });
   it('reflows the desk at 320 CSS px: filters, search, controls, snooze and settings', async () => {
     const name = unique('Tiny').replace(' ', '');
