@@ -160,7 +160,7 @@ describe('agent console desk', () => {
       changedBy: '2002',
     });
     await waitFor(() => ui.getByText('Bob is offline'));
-    expect(select).toHaveValue('2002');
+    await waitFor(() => expect(select).toHaveValue('2002'));
     FakeWebSocket.last().push({
       type: 'presence',
       userId: '2002',
@@ -194,6 +194,47 @@ describe('agent console assignment', () => {
     await waitFor(() =>
       expect(shadow.querySelector('.shc-announcer')).toHaveTextContent('Kim: assigned to Bob'),
     );
+  });
+});
+
+describe('agent console status', () => {
+  it('snoozes until a chosen time, refuses a past one, and returns focus to Snooze', async () => {
+    const { ui, api, shadow } = setup('AGENT', {
+      'POST /api/v1/conversations/10/status': (_u, init) => {
+        const b = JSON.parse(String(init.body));
+        return conversation('10', { participants: kim, ...b });
+      },
+    });
+    await waitFor(() => ui.getByText('Kim'));
+    fireEvent.click(ui.getByText('Kim'));
+    const snooze = await waitFor(() => ui.getByRole('button', { name: 'Snooze…' }));
+    fireEvent.click(snooze);
+    const when = await waitFor(() => ui.getByLabelText('Snooze until'));
+    await waitFor(() => expect(shadow.activeElement).toBe(when));
+    fireEvent.input(when, { target: { value: '2001-01-01T10:00' } });
+    fireEvent.submit(when.closest('form')!);
+    await waitFor(() => ui.getByRole('alert'));
+    expect(ui.getByRole('alert')).toHaveTextContent('Choose a time in the future.');
+    expect(api.calls.some((c) => c.path.endsWith('/status'))).toBe(false);
+
+    const later = new Date(Date.now() + 2 * 86400_000);
+    later.setSeconds(0, 0);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000)
+      .toISOString()
+      .slice(0, 16);
+    fireEvent.input(when, { target: { value: local } });
+    fireEvent.submit(when.closest('form')!);
+    await waitFor(() => expect(ui.queryByLabelText('Snooze until')).toBeNull());
+    expect(shadow.activeElement).toBe(snooze);
+    expect(api.calls.find((c) => c.path.endsWith('/status'))?.body).toEqual({
+      status: 'snoozed',
+      snoozedUntil: later.toISOString(),
+    });
+    await waitFor(() => expect(snooze).toHaveAttribute('aria-pressed', 'true'));
+    ui.getByText(/Snoozed until/, { selector: '.shc-desk-state span' });
+    // It left the open filter; the thread stays open where the agent is.
+    await waitFor(() => expect(within(ui.getByRole('navigation')).queryByText('Kim')).toBeNull());
+    expect(ui.getByRole('region', { name: 'Messages' })).toBeTruthy();
   });
 });
 

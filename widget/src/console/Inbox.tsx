@@ -143,6 +143,16 @@ function InboxItem({ c }: { c: Conversation }) {
           </span>
           <span className="shc-conv-meta">
             {p && <Presence userIds={[p.userId]} />}
+            {c.status === 'snoozed' && c.snoozedUntil && (
+              <span>
+                {fill(ct.snoozedUntilWhen, {
+                  when: new Date(c.snoozedUntil).toLocaleString(ctl.locale, {
+                    dateStyle: 'short',
+                    timeStyle: 'short',
+                  }),
+                })}
+              </span>
+            )}
             <span className="shc-assigned">
               {c.assigneeName ?? ct.nobody}
               {c.assigneeId && !online && <> ({ct.isOffline})</>}
