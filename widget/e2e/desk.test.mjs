@@ -333,7 +333,9 @@ describe('the support desk', { timeout: 600_000 }, () => {
     await hit.waitFor({ timeout: TIMEOUT });
     assert.equal((await hit.locator('mark').first().innerText()).toLowerCase(), word);
     await heard(page, /1 result/);
-    await hit.getByRole('button').click();
+    // Keyboard only: from the search box to the hit, and Enter.
+    await tabUntil(page, (f) => f.className.includes('shc-hit-item'));
+    await page.keyboard.press('Enter');
 
     const msg = log(page).locator(`[data-id="${id}"]`);
     await msg.waitFor({ timeout: TIMEOUT });
