@@ -301,7 +301,7 @@ function Details({
           {others.map((o) => (
             <li key={o.id}>
               <button type="button" className="shc-link" onClick={() => ctl.select(o.id)}>
-                {o.businessName} · {preview(o.lastMessage, t) || ct.noMessagesYet}
+                {ct[o.status ?? 'open']} · {preview(o.lastMessage, t) || ct.noMessagesYet}
               </button>
             </li>
           ))}
