@@ -238,6 +238,52 @@ describe('agent console status', () => {
   });
 });
 
+describe('agent console search', () => {
+  it('lists hits with marked matches as text, pages them, and opens one in context', async () => {
+    const hit = (id: string, snippet: string, highlights: [number, number][]) => ({
+      conversationId: '10',
+      message: message(id, { body: snippet, senderId: '1001' }),
+      snippet,
+      highlights,
+      rank: 0.5,
+    });
+    const { ui, api, shadow } = setup('AGENT', {
+      'GET /api/v1/search': (url) =>
+        url.searchParams.get('offset') === '1'
+          ? { items: [hit('5', 'second refund', [[7, 13]])], hasMore: false }
+          : { items: [hit('3', 'a <b>refund</b> please', [[5, 11]])], hasMore: true },
+      'GET /api/v1/conversations/10/messages': (url) =>
+        url.searchParams.get('before') === '3'
+          ? { items: [message('2', { body: 'before it' })], hasMore: false }
+          : url.searchParams.get('after') === '3'
+            ? { items: [message('4', { body: 'after it' })] }
+            : { items: [message('9', { body: 'latest' })] },
+    });
+    const box = await waitFor(() => ui.getByRole('searchbox', { name: 'Search messages' }));
+    fireEvent.input(box, { target: { value: 'refund' } });
+    fireEvent.submit(box.closest('form')!);
+    const results = await waitFor(() => ui.getByRole('heading', { name: '1 result' }));
+    expect(api.calls.some((c) => c.path === '/api/v1/search?q=refund&limit=20')).toBe(true);
+    const marks = shadow.querySelectorAll('.shc-results mark');
+    expect([...marks].map((m) => m.textContent)).toEqual(['refund']);
+    // The snippet is text: its angle brackets are shown, never parsed.
+    expect(shadow.querySelector('.shc-results b')).toBeNull();
+    expect(shadow.querySelector('.shc-snippet')).toHaveTextContent('a <b>refund</b> please');
+    fireEvent.click(ui.getByRole('button', { name: 'More results' }));
+    await waitFor(() => ui.getByRole('heading', { name: '2 results' }));
+    expect(results).toBeTruthy();
+
+    fireEvent.click(shadow.querySelector<HTMLElement>('.shc-hit-item')!);
+    await waitFor(() => expect(shadow.querySelector('.shc-hit')).not.toBeNull());
+    const found = shadow.querySelector<HTMLElement>('.shc-hit')!;
+    expect(found.dataset.id).toBe('3');
+    expect(shadow.activeElement).toBe(found);
+    const log = ui.getByRole('region', { name: 'Messages' });
+    expect(log).toHaveTextContent(/before it.*refund.*after it/);
+    expect(log).not.toHaveTextContent('latest');
+  });
+});
+
 describe('agent console paging and settings', () => {
   it('pages the inbox with nextCursor', async () => {
     const zed = [{ userId: '1009', name: 'Zed', role: 'CUSTOMER' as const }];

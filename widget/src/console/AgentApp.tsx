@@ -100,7 +100,7 @@ function Console() {
     if (!el) return;
     root?.querySelectorAll('.shc-hit').forEach((x) => x.classList.remove('shc-hit'));
     el.classList.add('shc-hit');
-    el.scrollIntoView({ block: 'center' });
+    el.scrollIntoView?.({ block: 'center' });
     el.focus({ preventScroll: true });
     const when = el.querySelector('time')?.getAttribute('datetime');
     ctl.announce(
