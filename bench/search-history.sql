@@ -39,7 +39,7 @@ SELECT c.id, c.customer_id, 'CUSTOMER',
           WHERE k.i > 0 * m.n),
        'gen-' || m.n,
        now() - (random() * interval '90 days')
-  FROM generate_series(1, :messages) AS m(n)
+  FROM generate_series(1::bigint, :messages) AS m(n)
   CROSS JOIN (SELECT array_agg(word ORDER BY rank) AS words FROM vocab) AS w
   JOIN conversations c ON c.customer_id = 100000 + 1 + (m.n % :conversations);
 CREATE INDEX messages_search_idx ON messages USING GIN (search);

@@ -24,7 +24,8 @@ pub struct Filter {
     pub after: Option<Cursor>,
 }
 
-/// One page for staff member `user`, with the cursor of the next page when there is one.
+/// One page for staff member `user`, with the cursor of the next page when there is one. The
+/// business's community is in the unfiltered list only (it has no status or assignee).
 pub async fn page(
     pool: &PgPool,
     business: BusinessId,
@@ -33,7 +34,8 @@ pub async fn page(
     limit: i64,
 ) -> StoreResult<(Vec<ListedConversation>, Option<Cursor>)> {
     let sql = list_sql(
-        "c.business_id = $3 AND c.type <> 'COMMUNITY'
+        "c.business_id = $3
+            AND (c.type <> 'COMMUNITY' OR ($4::conversation_status IS NULL AND $5 = 'all'))
             AND ($4::conversation_status IS NULL OR c.status = $4)
             AND ($5 <> 'mine' OR c.assignee_id = $1)
             AND ($5 <> 'unassigned' OR c.assignee_id IS NULL)

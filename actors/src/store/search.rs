@@ -5,6 +5,7 @@
 use super::messages::{hydrate, MessageRow, SELECT};
 use super::StoreResult;
 use crate::protocol::{BusinessId, Message, UserId};
+
 use sqlx::PgPool;
 
 /// Who is searching: a business's staff (notes included) or one customer (own DIRECT
@@ -28,6 +29,11 @@ struct HitRow {
     rank: f32,
 }
 
+/// Matches ranked per query, at most: the newest this many are ranked, so a word found in a
+/// large share of a business's history costs a bounded amount of ranking (support searches want
+/// recent answers; older ones are reached with a more specific query).
+pub const RANKED_CANDIDATES: i64 = 10_000;
+
 /// A page of hits, best first, with their raw headlines (matches between `START` and `STOP`).
 pub async fn search(
     pool: &PgPool,
@@ -36,19 +42,37 @@ pub async fn search(
     limit: i64,
     offset: i64,
 ) -> StoreResult<Vec<(Message, String, f32)>> {
-    let (business, customer) = match scope {
+    // A customer's scope is a handful of conversations: they are named, so the plan walks
+    // their messages by conversation instead of every match of the business's index.
+    let (business, conversations): (Option<BusinessId>, Option<Vec<i64>>) = match scope {
         Scope::Staff(b) => (Some(b), None),
-        Scope::Customer(u) => (None, Some(u)),
+        Scope::Customer(u) => (
+            None,
+            Some(
+                sqlx::query_scalar(
+                    "SELECT c.id FROM participants p JOIN conversations c ON c.id = p.conversation_id
+                      WHERE p.user_id = $1 AND p.deleted_at IS NULL AND c.type = 'DIRECT'
+                        AND c.customer_id = $1 AND c.deleted_at IS NULL",
+                )
+                .bind(u)
+                .fetch_all(pool)
+                .await?,
+            ),
+        ),
     };
     let rows: Vec<HitRow> = sqlx::query_as(&format!(
-        "WITH q AS (SELECT websearch_to_tsquery('chat_text', $1) AS q)
+        "WITH q AS (SELECT websearch_to_tsquery('chat_text', $1) AS q),
+         candidates AS (
+            SELECT m.id FROM messages m CROSS JOIN q
+             WHERE m.search @@ q.q AND m.deleted_at IS NULL
+               AND (($2::bigint IS NOT NULL AND m.conversation_id IN (SELECT c.id FROM conversations c
+                        WHERE c.business_id = $2 AND c.deleted_at IS NULL))
+                 OR ($3::bigint[] IS NOT NULL AND m.conversation_id = ANY ($3) AND NOT m.private))
+             ORDER BY m.id DESC LIMIT {RANKED_CANDIDATES}
+         )
          {select}
-         JOIN conversations c ON c.id = m.conversation_id
+         JOIN candidates k ON k.id = m.id
          CROSS JOIN q
-         WHERE m.search @@ q.q AND m.deleted_at IS NULL AND c.deleted_at IS NULL
-           AND (($2::bigint IS NOT NULL AND c.business_id = $2)
-             OR ($3::bigint IS NOT NULL AND c.type = 'DIRECT' AND c.customer_id = $3
-                 AND NOT m.private))
          ORDER BY rank DESC, m.id DESC LIMIT $4 OFFSET $5",
         select = SELECT.replacen(
             "SELECT ",
@@ -63,7 +87,7 @@ pub async fn search(
     ))
     .bind(query)
     .bind(business)
-    .bind(customer)
+    .bind(conversations)
     .bind(limit)
     .bind(offset)
     .fetch_all(pool)
