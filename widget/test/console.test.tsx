@@ -284,6 +284,27 @@ describe('agent console search', () => {
   });
 });
 
+describe('agent console community', () => {
+  it('keeps the business community above every filter, without desk controls', async () => {
+    const { ui } = setup('AGENT', {
+      'GET /api/v1/businesses/1/community': () => ({
+        ...conversation('77', { type: 'COMMUNITY', participants: [] }),
+        subscribed: false,
+        subscriberCount: 3,
+      }),
+    });
+    const nav = await waitFor(() => ui.getByRole('navigation', { name: 'Conversations' }));
+    const first = () => within(within(nav).getAllByRole('listitem')[0]).getByRole('button');
+    await waitFor(() => expect(first()).toHaveTextContent('Northwind Bikes community'));
+    fireEvent.click(within(nav).getByRole('button', { name: /^Resolved/ }));
+    await waitFor(() => expect(within(nav).queryByText('Kim')).toBeNull());
+    expect(first()).toHaveTextContent('Northwind Bikes community');
+    fireEvent.click(first());
+    await waitFor(() => ui.getByRole('heading', { name: 'Northwind Bikes community' }));
+    expect(ui.queryByRole('group', { name: 'Conversation actions' })).toBeNull();
+  });
+});
+
 describe('agent console paging and settings', () => {
   it('pages the inbox with nextCursor', async () => {
     const zed = [{ userId: '1009', name: 'Zed', role: 'CUSTOMER' as const }];

@@ -236,7 +236,7 @@ function Console() {
                 {ct.back}
               </button>
             </div>
-            <DeskControls conversation={active} />
+            {active.type !== 'COMMUNITY' && <DeskControls conversation={active} />}
             <Thread key={activeId} conversationId={active.id} visible useAddon={useDeskComposer} />
           </>
         ) : (

@@ -13,6 +13,7 @@ import { snippetParts } from './search';
 import type { ConsoleStrings } from './strings';
 
 export const nameOf = (c: Conversation, ct: ConsoleStrings) => {
+  if (c.type === 'COMMUNITY') return fill(ct.communityOf, { name: c.businessName });
   const p = customerOf(c);
   return p?.name || fill(ct.customerN, { id: p?.userId ?? c.id });
 };
@@ -32,6 +33,11 @@ export function Inbox({ listRef }: { listRef: { current: HTMLUListElement | null
   const nextCursor = useStore(desk.store, (s) => s.nextCursor);
   const loadingMore = useStore(desk.store, (s) => s.loadingMore);
   const search = useStore(desk.store, (s) => s.search);
+  const community = useChat((s) => {
+    const id = desk.store.getState().communityId;
+    return id ? s.conversations[id] : undefined;
+  });
+  const communityKnown = useStore(desk.store, (s) => s.communityId);
   const list = useMemo(
     () => visibleConversations(conversations, filter, me),
     [conversations, filter, me],
@@ -84,6 +90,7 @@ export function Inbox({ listRef }: { listRef: { current: HTMLUListElement | null
           </div>
           {list.length === 0 && !error && <p>{ct.noConversations}</p>}
           <ul ref={listRef}>
+            {communityKnown && community && <InboxItem key={community.id} c={community} />}
             {list.map((c) => (
               <InboxItem key={c.id} c={c} />
             ))}
@@ -141,7 +148,7 @@ function InboxItem({ c }: { c: Conversation }) {
               </span>
             )}
           </span>
-          <span className="shc-conv-meta">
+          <span className="shc-conv-meta" hidden={c.type === 'COMMUNITY'}>
             {p && <Presence userIds={[p.userId]} />}
             {c.status === 'snoozed' && c.snoozedUntil && (
               <span>

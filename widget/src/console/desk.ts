@@ -1,6 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import type {
   CannedReply,
+  Community,
   Conversation,
   DeskCounts,
   DeskSettings,
@@ -40,6 +41,8 @@ export interface DeskState {
   search: SearchState | null;
   /** The message a search hit opened: scrolled to and highlighted in its thread. */
   focus: { conversationId: string; messageId: string } | null;
+  /** The business's community channel, shown above the filtered inbox (it has no status). */
+  communityId: string | null;
 }
 
 const AROUND = 25;
@@ -60,6 +63,7 @@ export class Desk {
     settings: null,
     search: null,
     focus: null,
+    communityId: null,
   }));
 
   constructor(
@@ -86,6 +90,13 @@ export class Desk {
   start(): void {
     this.loadStaff();
     this.freshCanned();
+    this.ctl.rest
+      .request<Community>('GET', this.business + '/community')
+      .then(({ subscribed: _s, subscriberCount: _n, ...c }) => {
+        this.ctl.store.setState((s) => ({ conversations: { ...s.conversations, [c.id]: c } }));
+        this.store.setState({ communityId: c.id });
+      })
+      .catch(() => undefined);
   }
 
   /** Fetches the canned replies again when the list is older than `maxAgeMs`. */

@@ -66,7 +66,10 @@ function structuredCloneCounts(c: DeskCounts): DeskCounts {
   return out;
 }
 
-/** The conversations a filter shows, newest activity first. */
+/**
+ * The conversations a filter shows, newest activity first. The business's community has no
+ * status or assignee: the inbox shows it on its own, above the filtered list.
+ */
 export function visibleConversations(
   conversations: Record<string, Conversation>,
   f: InboxFilter,
@@ -74,6 +77,6 @@ export function visibleConversations(
 ): Conversation[] {
   const at = (c: Conversation) => c.lastMessage?.createdAt ?? c.updatedAt ?? c.createdAt;
   return Object.values(conversations)
-    .filter((c) => inFilter(bucketOf(c), f, me))
+    .filter((c) => c.type !== 'COMMUNITY' && inFilter(bucketOf(c), f, me))
     .sort((a, b) => (at(a) < at(b) ? 1 : -1));
 }

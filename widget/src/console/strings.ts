@@ -29,6 +29,7 @@ export const CONSOLE_STRINGS = {
   mine: 'Mine',
   unassigned: 'Unassigned',
   all: 'All',
+  communityOf: '{name} community',
   statusFilter: 'Status',
   assigneeFilter: 'Assigned to',
   countOf: '{label}, {n} conversations',
