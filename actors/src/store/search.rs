@@ -63,8 +63,8 @@ pub async fn search(
     let rows: Vec<HitRow> = sqlx::query_as(&format!(
         "WITH q AS (SELECT websearch_to_tsquery('chat_text', $1) AS q),
          candidates AS (
-            SELECT m.id FROM messages m CROSS JOIN q
-             WHERE m.search @@ q.q AND m.deleted_at IS NULL
+            SELECT m.id FROM messages m
+             WHERE m.search @@ websearch_to_tsquery('chat_text', $1) AND m.deleted_at IS NULL
                AND (($2::bigint IS NOT NULL AND m.conversation_id IN (SELECT c.id FROM conversations c
                         WHERE c.business_id = $2 AND c.deleted_at IS NULL))
                  OR ($3::bigint[] IS NOT NULL AND m.conversation_id = ANY ($3) AND NOT m.private))
@@ -85,6 +85,10 @@ pub async fn search(
             1,
         )
     ))
+    // Planned for each query's own words (an unnamed statement, never a cached generic plan):
+    // the planner's word statistics pick the index for a rare word and a newest-first walk for a
+    // common one (a generic plan guesses the same selectivity for both).
+    .persistent(false)
     .bind(query)
     .bind(business)
     .bind(conversations)
