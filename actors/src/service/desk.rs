@@ -232,7 +232,11 @@ impl Service {
         let name = format!("{business_name} • Automatic reply");
         let sender = store::desk::away_sender(&self.pool, business, &name).await?;
         let body = match settings.expected_reply_minutes {
-            Some(m) => text.replace("{{reply_time}}", &reply_time(m)),
+            Some(m) if text.contains("{{reply_time}}") => {
+                text.replace("{{reply_time}}", &reply_time(m))
+            }
+            // The customer always learns the expected time when the business has one.
+            Some(m) => format!("{text}\n\nExpected reply time: {}.", reply_time(m)),
             None => text.replace("{{reply_time}}", "soon"),
         };
         let bot = Identity {
