@@ -117,6 +117,10 @@ pub enum ServerEvent {
     },
     #[serde(rename = "conversation.new")]
     ConversationNew { conversation: Conversation },
+    /// Sent just before a close with 1012: events from other nodes may have been lost from
+    /// `since` on, also below the ids this session has seen; `resume` with `since` reaches them.
+    #[serde(rename = "resync")]
+    Resync { since: DateTime<Utc> },
     #[serde(rename = "pong")]
     Pong,
     #[serde(rename = "error")]
@@ -145,6 +149,7 @@ impl ServerEvent {
             ServerEvent::Presence { .. } => "presence",
             ServerEvent::ResumeDone { .. } => "resume.done",
             ServerEvent::ConversationNew { .. } => "conversation.new",
+            ServerEvent::Resync { .. } => "resync",
             ServerEvent::Pong => "pong",
             ServerEvent::Error(_) => "error",
         }
@@ -207,6 +212,11 @@ pub enum ClientFrame {
     Resume {
         conversation_id: ConversationId,
         after_id: MessageId,
+        /// Also replay what was created from this time on (less a margin), whatever its id: the
+        /// `since` of a `resync`, or the `createdAt` of the newest message the client has.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        since: Option<DateTime<Utc>>,
     },
     #[serde(rename = "ping")]
     Ping,
