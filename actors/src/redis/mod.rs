@@ -16,6 +16,7 @@
 //!
 //! # Layout
 //! - `link`: the command connection, reconnected with backoff.
+//! - `publisher`: sends queued frames; remembers from when publications were dropped.
 //! - `subscriber`: the pub/sub connection: subscriptions and incoming frames.
 //! - `cluster`: cluster-wide presence keys and their Lua scripts.
 //! - `limiter`: the cluster-wide sliding-window rate limit.
@@ -25,6 +26,7 @@
 mod cluster;
 mod limiter;
 mod link;
+mod publisher;
 mod scripts;
 mod subscriber;
 mod wire;
@@ -37,9 +39,10 @@ use crate::ports::{Membership, PresenceNote, Relay};
 use crate::presence::PresenceMsg;
 use crate::protocol::BusinessId;
 use crate::routing::{Envelope, Topic};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::Utc;
 use cluster::RedisPresence;
 use link::Link;
+use publisher::{at, mark_lost, publisher, NOTHING_LOST};
 use ractor::ActorRef;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -52,8 +55,6 @@ use wire::Body;
 /// Frames waiting for the publisher. Full (Redis slower than the node): frames are dropped and
 /// counted; receivers recover messages through `resume`.
 pub const OUTBOX_CAPACITY: usize = 10_000;
-/// Frames sent to Redis in one pipeline.
-const PUBLISH_BATCH: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct BridgeConfig {
@@ -372,52 +373,5 @@ impl Relay for Bridge {
     }
 }
 
-/// `lost_since` when nothing was dropped since the last announcement.
-const NOTHING_LOST: i64 = i64::MAX;
 /// How far back a `Resync` without a time (from a node of the previous version) reaches.
 const LEGACY_RESYNC_SECS: i64 = 60;
-
-/// Records that an event publication was dropped now (the earliest such time is kept).
-fn mark_lost(lost_since: &AtomicI64) {
-    lost_since.fetch_min(Utc::now().timestamp_millis(), Ordering::AcqRel);
-}
-
-/// The time a resync names, from Unix milliseconds.
-fn at(ms: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms)
-        .single()
-        .unwrap_or_else(Utc::now)
-}
-
-/// Sends queued frames, pipelining what has piled up. A failure drops the batch (counted) and
-/// hands the connection back to the link for a reconnect.
-async fn publisher(
-    link: Arc<Link>,
-    mut rx: mpsc::Receiver<(String, Vec<u8>)>,
-    lost_since: Arc<AtomicI64>,
-) {
-    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
-    while rx.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
-        metrics::gauge!("chat_bridge_outbox_depth").set(rx.len() as f64);
-        let n = batch.len() as u64;
-        let Some(mut conn) = link.get() else {
-            metrics::counter!("chat_bridge_dropped_total", "reason" => "redis_away").increment(n);
-            mark_lost(&lost_since);
-            batch.clear();
-            continue;
-        };
-        let mut pipe = redis::pipe();
-        for (channel, bytes) in batch.drain(..) {
-            pipe.publish(channel, bytes).ignore();
-        }
-        match cluster::checked(&link, pipe.query_async::<()>(&mut conn).await) {
-            Ok(()) => metrics::counter!("chat_bridge_published_total").increment(n),
-            Err(e) => {
-                tracing::debug!(error = %e, "bridge publish failed");
-                metrics::counter!("chat_bridge_dropped_total", "reason" => "publish_failed")
-                    .increment(n);
-                mark_lost(&lost_since);
-            }
-        }
-    }
-}
