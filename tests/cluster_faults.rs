@@ -33,6 +33,8 @@ async fn redis_down_at_start_then_restarted_under_load_delivery_resumes_and_resu
     let mut aw = ws_connect_to(b, &b.api.agent(2001, 1)).await;
     let mut cw = ws_connect_to(a, &cust).await;
     let mut tab = ws_connect_to(a, &cust).await;
+    let staff2 = b.api.agent(2002, 1);
+    let mut sse = listen(&b.api.base, &staff2, None, Transport::Sse, None).await;
     settle().await;
     ws_send(&mut cw, send(&conv, "k0", "before")).await;
     next_of(&mut cw, "message.ack").await;
@@ -65,10 +67,26 @@ async fn redis_down_at_start_then_restarted_under_load_delivery_resumes_and_resu
     let redis_proc = redis_server(port);
     cl.ready().await;
     // Events published while the subscription was down never reached B's sessions: B tells
-    // them by closing with 1012, and the client reconnects and resumes.
-    let closed = next_of(&mut aw, "closed").await;
+    // them by closing with 1012, saying first from when they may have lost events (`resync`),
+    // and the client reconnects and resumes from there.
+    let resync = next_of(&mut aw, "resync").await;
+    let since = chrono::DateTime::parse_from_rfc3339(resync["since"].as_str().unwrap()).unwrap();
+    assert!(since <= chrono::Utc::now(), "{resync}");
+    let closed = next_event(&mut aw).await;
     assert_eq!(closed["code"], 1012, "{closed}");
     let mut aw = ws_connect_to(b, &b.api.agent(2001, 1)).await;
+    // An SSE stream ends after a `resync` whose id is a cursor with no per-conversation entry,
+    // begun at the resync's time: a reconnect with it replays everything created since.
+    sse.expect("resync", Duration::from_secs(15), |_| true)
+        .await;
+    let Events::Sse(stream) = &sse else {
+        unreachable!("an SSE session")
+    };
+    let cursor = stream.last_id.clone().expect("the resync carries a cursor");
+    assert!(
+        cursor.starts_with("v1.") && cursor.ends_with('.'),
+        "{cursor}"
+    );
     let mut cw = {
         let closed = next_of(&mut cw, "closed").await;
         assert_eq!(closed["code"], 1012, "{closed}");
@@ -92,6 +110,14 @@ async fn redis_down_at_start_then_restarted_under_load_delivery_resumes_and_resu
     let missed = resume(&mut aw, &conv, &last).await;
     let missed: Vec<&str> = missed.iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(missed, ["during 1", "during 2", "during 3"]);
+    let mut sse = listen(&b.api.base, &staff2, None, Transport::Sse, Some(&cursor)).await;
+    for i in 1..=3 {
+        let body = format!("during {i}");
+        sse.expect("message.new", Duration::from_secs(10), |e| {
+            e["message"]["body"] == body.as_str()
+        })
+        .await;
+    }
     // Live delivery across nodes is back.
     ws_send(&mut cw, send(&conv, "k4", "after")).await;
     let e = next_matching(&mut aw, "message.new", |e| e["message"]["body"] == "after").await;
@@ -117,16 +143,46 @@ async fn a_killed_node_loses_nothing_acked_and_its_users_go_offline_within_the_b
     }
     let killed = Instant::now();
     cl.nodes[2].kill();
-    next_matching(&mut aw, "presence", presence_of("100", "offline")).await;
+    // The sweep that finds the node's heartbeat expired announces its users offline and, since
+    // what it committed last may never have been published, has every session resync (1012).
+    let (mut offline, mut resync) = (false, None);
+    loop {
+        let e = next_event(&mut aw).await;
+        match e["type"].as_str() {
+            Some("presence") if presence_of("100", "offline")(&e) => offline = true,
+            Some("resync") => resync = Some(e),
+            Some("closed") => {
+                assert_eq!(e["code"], 1012, "{e}");
+                break;
+            }
+            _ => {}
+        }
+    }
     let took = killed.elapsed();
     eprintln!(
-        "presence offline {took:?} after SIGKILL (TTL {ttl:?}, bound {:?})",
+        "resync {took:?} after SIGKILL (TTL {ttl:?}, bound {:?})",
         ttl * 5 / 4
     );
     assert!(
         took <= ttl * 5 / 4 + Duration::from_millis(2000),
-        "offline after {took:?}"
+        "resync after {took:?}"
     );
+    let resync = resync.expect("a resync before the close");
+    let since = chrono::DateTime::parse_from_rfc3339(resync["since"].as_str().unwrap()).unwrap();
+    assert!(
+        chrono::Utc::now() - since.with_timezone(&chrono::Utc)
+            >= chrono::Duration::from_std(took).unwrap(),
+        "the resync reaches back to before the kill: {resync}"
+    );
+    let mut aw = ws_connect_to(&cl.nodes[0], &cl.nodes[0].api.agent(2001, 1)).await;
+    if !offline {
+        // Offline by now: the reconnected agent's presence snapshot does not list the customer.
+        while let Ok(e) =
+            tokio::time::timeout(Duration::from_millis(500), next_event(&mut aw)).await
+        {
+            assert!(!presence_of("100", "online")(&e), "{e}");
+        }
+    }
 
     // The client reconnects to another node and recovers everything that was acked.
     let mut cw = ws_connect_to(&cl.nodes[1], &cust).await;

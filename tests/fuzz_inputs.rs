@@ -74,10 +74,33 @@ fn multipart(data: &[u8]) {
     if boundary.is_empty() {
         return;
     }
-    if let Some(part) = multipart::first_file(body, &boundary) {
+    let whole = multipart::first_file(body, &boundary);
+    if let Some(part) = &whole {
         let (start, end) = (body.as_ptr() as usize, body.as_ptr() as usize + body.len());
         let at = part.data.as_ptr() as usize;
         assert!(at >= start && at + part.data.len() <= end);
+    }
+    // The streaming parser the upload route uses gives the same file, in whatever pieces the
+    // body arrives (inputs here are far below its header and field bounds).
+    for step in [1, 5, 64, body.len().max(1)] {
+        let mut form = multipart::FileStream::new(&boundary);
+        let mut out = Vec::new();
+        let mut failed = false;
+        for piece in body.chunks(step) {
+            match form.push(piece) {
+                Ok(bytes) => out.extend(bytes),
+                Err(_) => failed = true,
+            }
+        }
+        let streamed = match (failed, form.finish()) {
+            (false, Ok(rest)) => Some([out, rest].concat()),
+            _ => None,
+        };
+        assert_eq!(
+            streamed.as_deref(),
+            whole.as_ref().map(|p| p.data),
+            "{body:?} in pieces of {step}"
+        );
     }
 }
 

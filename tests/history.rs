@@ -9,6 +9,10 @@
 //! - every client received every message of its conversations, or was closed (told to resume)
 //!   and resumed: a message missing from a client that was never told is a silent stale session.
 //!
+//! Clients resume as docs/protocol.md asks: from the highest id they have, with `since` set to
+//! the `since` of the last `resync` they were sent (a 1012 close) or else the `createdAt` of that
+//! newest message, so that a message another node committed below it is replayed too.
+//!
 //! The fast variant runs in the normal test command (about 30 s). `scripts/faults.sh` runs the
 //! long one (`HISTORY_ROUNDS`, `HISTORY_SCALE`, `HISTORY_CLIENTS`).
 
@@ -60,6 +64,11 @@ struct Log {
     seen: HashMap<i64, BTreeSet<i64>>,
     /// Highest id received per conversation: where `resume` starts.
     last: HashMap<i64, i64>,
+    /// `createdAt` of that highest message: a resume's `since` when no resync names one.
+    last_at: HashMap<i64, Time>,
+    /// The `since` of a `resync` not yet followed by a complete resume.
+    resync: Option<Time>,
+    resyncs: usize,
     sender_order_violations: usize,
     resume_order_violations: usize,
     rest_reads: usize,
@@ -82,19 +91,36 @@ struct Log {
 struct Segment {
     resuming: HashSet<i64>,
     last_from: HashMap<(i64, String), i64>,
-    /// Where each conversation's resume started: a replay never names an id at or below it.
-    resumed_after: HashMap<i64, i64>,
+    /// Where each conversation's resume started: a replay names an id above `afterId`, or a
+    /// message created from `since` (less the node's margin) on.
+    resumed_after: HashMap<i64, (i64, Option<Time>)>,
 }
+
+type Time = chrono::DateTime<chrono::Utc>;
+
+fn time_of(v: &Value) -> Option<Time> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str()?)
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// The node's `RESUME_MARGIN_SECS`: a resume with `since` reaches this much further back.
+const RESUME_MARGIN: chrono::Duration = chrono::Duration::seconds(30);
 
 fn id_of(v: &Value) -> Option<i64> {
     v.as_str().and_then(|s| s.parse().ok())
 }
 
 impl Log {
-    fn saw(&mut self, conv: i64, id: i64) {
+    fn saw(&mut self, conv: i64, id: i64, at: Option<Time>) {
         self.seen.entry(conv).or_default().insert(id);
         let l = self.last.entry(conv).or_insert(0);
-        *l = (*l).max(id);
+        if id >= *l {
+            *l = id;
+            if let Some(at) = at {
+                self.last_at.insert(conv, at);
+            }
+        }
     }
 
     /// Applies one event; returns the clientId it acknowledged, if any.
@@ -108,16 +134,23 @@ impl Log {
                 if !self.acks.iter().any(|(c, _, _)| *c == cid) {
                     self.acks.push((cid.clone(), id, conv));
                 }
-                self.saw(conv, id);
+                self.saw(conv, id, time_of(&m["createdAt"]));
                 Some(cid)
             }
             "message.new" => {
                 let m = &e["message"];
                 let (id, conv) = (id_of(&m["id"])?, id_of(&m["conversationId"])?);
+                let at = time_of(&m["createdAt"]);
                 if seg.resuming.contains(&conv) {
                     // Live events interleave with the replay's pages; the replay itself starts
-                    // after `afterId`, and its completeness is what the final check measures.
-                    if id <= seg.resumed_after.get(&conv).copied().unwrap_or(0) {
+                    // after `afterId` (or at `since` less the margin), and its completeness is
+                    // what the final check measures.
+                    let (after, since) = seg.resumed_after.get(&conv).copied().unwrap_or((0, None));
+                    let reached = match (since, at) {
+                        (Some(since), Some(at)) => at >= since - RESUME_MARGIN,
+                        _ => false,
+                    };
+                    if id <= after && !reached {
                         self.resume_order_violations += 1;
                     }
                 } else {
@@ -128,13 +161,24 @@ impl Log {
                     }
                     *prev = id.max(*prev);
                 }
-                self.saw(conv, id);
+                self.saw(conv, id, at);
                 None
             }
             "resume.done" => {
                 if let Some(conv) = id_of(&e["conversationId"]) {
                     seg.resuming.remove(&conv);
                     self.resumes_done += 1;
+                    if seg.resuming.is_empty() {
+                        // Every conversation resumed from the resync's time: it is served.
+                        self.resync = None;
+                    }
+                }
+                None
+            }
+            "resync" => {
+                self.resyncs += 1;
+                if let Some(since) = time_of(&e["since"]) {
+                    self.resync = Some(self.resync.map_or(since, |r| r.min(since)));
                 }
                 None
             }
@@ -251,9 +295,15 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
         let mut seg = Segment::default();
         if log.connects > 0 {
             for &conv in &spec.convs {
-                let after = log.last.get(&conv).copied().unwrap_or(0).to_string();
-                let frame =
-                    json!({"type": "resume", "conversationId": conv.to_string(), "afterId": after});
+                let after = log.last.get(&conv).copied().unwrap_or(0);
+                let since = match (log.resync, log.last_at.get(&conv).copied()) {
+                    (Some(r), Some(l)) => Some(r.min(l)),
+                    (r, l) => r.or(l),
+                };
+                let mut frame = json!({"type": "resume", "conversationId": conv.to_string(), "afterId": after.to_string()});
+                if let Some(since) = since {
+                    frame["since"] = json!(since.to_rfc3339());
+                }
                 if ws
                     .send(WsMessage::Text(frame.to_string().into()))
                     .await
@@ -262,8 +312,7 @@ async fn client(sh: Arc<Shared>, spec: ClientSpec) -> Log {
                     continue 'outer;
                 }
                 seg.resuming.insert(conv);
-                seg.resumed_after
-                    .insert(conv, log.last.get(&conv).copied().unwrap_or(0));
+                seg.resumed_after.insert(conv, (after, since));
                 log.resumes_sent += 1;
             }
         }
@@ -737,7 +786,7 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
         }
         report.push(format!(
             "user {:>4}: sends {:>4} acks {:>4} resends {:>3} edits {:>3}/{:<3} rest reads {:>3} \
-             connects {:>2} (failed {}) resumes {}/{} missing {} final sync {} closes {:?} errors {:?}",
+             connects {:>2} (failed {}) resumes {}/{} resyncs {} missing {} final sync {} closes {:?} errors {:?}",
             log.user,
             log.sends,
             log.acks.len(),
@@ -749,6 +798,7 @@ async fn history_under_faults_loses_nothing_acked_and_no_session_goes_silently_s
             log.connect_failures,
             log.resumes_done,
             log.resumes_sent,
+            log.resyncs,
             mine_missing,
             log.final_sync,
             log.closes,

@@ -73,6 +73,7 @@ proptest! {
         prop_assert_eq!(&frame, &ClientFrame::Resume {
             conversation_id: ConversationId(conv),
             after_id: MessageId(after),
+            since: None,
         });
         let packed = rmp_serde::to_vec_named(&frame).unwrap();
         prop_assert_eq!(Codec::MsgPack.decode_binary(&packed).unwrap(), frame);

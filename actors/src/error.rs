@@ -68,48 +68,30 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// How long a client waits before retrying while the database is out of reach.
+pub const UNREACHABLE_RETRY_MS: u64 = 1000;
+
+impl ApiError {
+    /// The database is out of reach: `overloaded`, retry after a second.
+    pub fn unreachable() -> Self {
+        ApiError {
+            code: ErrorCode::Overloaded,
+            message: "the database is unreachable; retry shortly".into(),
+            retry_after_ms: Some(UNREACHABLE_RETRY_MS),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     /// The database out of reach (a cut link, a restart, an exhausted pool) is a condition to
     /// retry, answered `overloaded`; anything else is a fault, answered `internal`.
     fn from(e: StoreError) -> Self {
-        let StoreError::Db(db) = &e;
-        let unreachable = matches!(
-            db,
-            sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed
-        );
-        if unreachable {
+        if e.is_unreachable() {
             tracing::warn!(error = %e, "database unreachable");
-            return ApiError::new(
-                ErrorCode::Overloaded,
-                "the database is unreachable; retry shortly",
-            );
+            return ApiError::unreachable();
         }
         tracing::error!(error = %e, "store failure");
         ApiError::internal()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_unreachable_database_is_a_retry_not_a_fault() {
-        let cut = StoreError::Db(sqlx::Error::Io(std::io::Error::from(
-            std::io::ErrorKind::ConnectionReset,
-        )));
-        assert_eq!(ApiError::from(cut).code, ErrorCode::Overloaded);
-        assert_eq!(
-            ApiError::from(StoreError::Db(sqlx::Error::PoolTimedOut)).code,
-            ErrorCode::Overloaded
-        );
-        assert_eq!(
-            ApiError::from(StoreError::Db(sqlx::Error::RowNotFound)).code,
-            ErrorCode::Internal
-        );
     }
 }
 
@@ -132,7 +114,32 @@ impl From<PersistError> for ApiError {
     fn from(e: PersistError) -> Self {
         match e {
             PersistError::Overloaded => ApiError::new(ErrorCode::Overloaded, e.to_string()),
+            PersistError::Unreachable => ApiError::unreachable(),
             PersistError::Failed => ApiError::internal(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_database_is_a_retry_not_a_fault() {
+        let cut = StoreError::Db(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(ApiError::from(cut).code, ErrorCode::Overloaded);
+        assert_eq!(
+            ApiError::from(StoreError::Db(sqlx::Error::PoolTimedOut)).code,
+            ErrorCode::Overloaded
+        );
+        assert_eq!(
+            ApiError::from(StoreError::Db(sqlx::Error::RowNotFound)).code,
+            ErrorCode::Internal
+        );
+        let cut = ApiError::from(PersistError::Unreachable);
+        assert_eq!(cut.code, ErrorCode::Overloaded);
+        assert_eq!(cut.retry_after_ms, Some(UNREACHABLE_RETRY_MS));
     }
 }

@@ -47,6 +47,13 @@ pub trait Relay: Send + Sync + 'static {
     fn membership(&self, change: Membership);
     /// Tells every node of a presence transition.
     fn presence(&self, note: PresenceNote);
+    /// Resolves once events of these businesses from other nodes reach this node (their
+    /// channels are subscribed), or at once while the relay is down (it resyncs sessions when
+    /// it is back). A session says `hello` only after this, so it never starts deaf.
+    fn listening<'a>(&'a self, businesses: &'a [BusinessId]) -> PortFuture<'a, ()> {
+        let _ = businesses;
+        Box::pin(async {})
+    }
 }
 
 /// Presence counted across the cluster: a user is online while any node has a session of it,

@@ -5,6 +5,7 @@
 pub mod cursor;
 pub mod demo;
 pub mod limits;
+pub mod multipart;
 pub mod request;
 pub mod response;
 pub mod rest;

@@ -2,6 +2,7 @@
 //! the bytes stream in (an oversized body is refused before it is all received).
 
 use super::limits::JSON_BODY_TIMEOUT;
+pub use super::multipart;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -124,107 +125,5 @@ mod tests {
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("a+b%20c"), "a b c");
         assert_eq!(percent_decode("%zz"), "%zz");
-    }
-}
-
-/// Just enough of `multipart/form-data` (RFC 7578) to take a file out of an upload form.
-pub mod multipart {
-    /// The boundary of a `multipart/form-data` content type.
-    pub fn boundary(content_type: &str) -> Option<String> {
-        let (kind, params) = content_type.split_once(';')?;
-        if !kind.trim().eq_ignore_ascii_case("multipart/form-data") {
-            return None;
-        }
-        params.split(';').find_map(|p| {
-            let (k, v) = p.trim().split_once('=')?;
-            k.trim()
-                .eq_ignore_ascii_case("boundary")
-                .then(|| v.trim().trim_matches('"').to_string())
-                .filter(|b| !b.is_empty() && b.len() <= 70)
-        })
-    }
-
-    fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-        haystack
-            .get(from..)?
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .map(|i| i + from)
-    }
-
-    /// One part of a form: its content and, for a file, the name it was sent with.
-    #[derive(Debug, PartialEq)]
-    pub struct Part<'a> {
-        pub data: &'a [u8],
-        pub name: Option<String>,
-    }
-
-    /// The `filename` parameter of a part's headers (`filename*` is not used by browsers' forms).
-    fn file_name(headers: &str) -> Option<String> {
-        let line = headers
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
-        let lower = line.to_ascii_lowercase();
-        let at = lower.find("filename=")? + "filename=".len();
-        let rest = &line[at..];
-        let value = match rest.strip_prefix('"') {
-            Some(quoted) => quoted.split('"').next().unwrap_or(""),
-            None => rest.split(';').next().unwrap_or("").trim(),
-        };
-        (!value.is_empty()).then(|| value.to_string())
-    }
-
-    /// The first part that carries a file (a `filename`), or else the first part.
-    pub fn first_file<'a>(body: &'a [u8], boundary: &str) -> Option<Part<'a>> {
-        let delimiter = format!("--{boundary}");
-        let mut at = find(body, delimiter.as_bytes(), 0)? + delimiter.len();
-        let mut first = None;
-        loop {
-            if body.get(at..at + 2) == Some(b"--") {
-                return first;
-            }
-            let headers_end = find(body, b"\r\n\r\n", at)?;
-            let headers = String::from_utf8_lossy(&body[at..headers_end]);
-            let start = headers_end + 4;
-            let end = find(body, format!("\r\n{delimiter}").as_bytes(), start)?;
-            let content = &body[start..end];
-            if headers.to_ascii_lowercase().contains("filename=") {
-                return Some(Part {
-                    data: content,
-                    name: file_name(&headers),
-                });
-            }
-            first.get_or_insert(Part {
-                data: content,
-                name: None,
-            });
-            at = end + 2 + delimiter.len();
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn takes_the_file_part() {
-            assert_eq!(
-                boundary("multipart/form-data; boundary=\"abc\"").as_deref(),
-                Some("abc")
-            );
-            assert_eq!(boundary("image/png"), None);
-            let body = b"--xyz\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--xyz--\r\n";
-            let part = first_file(body, "xyz").unwrap();
-            assert_eq!(
-                (part.data, part.name.as_deref()),
-                (&b"\x89PNG"[..], Some("a.png"))
-            );
-            let only =
-                b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n--xyz--";
-            let part = first_file(only, "xyz").unwrap();
-            assert_eq!((part.data, part.name), (&b"value"[..], None));
-            assert_eq!(first_file(b"garbage", "xyz"), None);
-            assert_eq!(first_file(b"--xyz\r\nno end of headers", "xyz"), None);
-        }
     }
 }

@@ -15,7 +15,7 @@ use hyper::body::{Frame, Incoming};
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Request, Response};
 use servihub_actors::error::ApiResult;
-use servihub_actors::hub::{OutboundItem, Outgoing};
+use servihub_actors::hub::{OutboundItem, Outgoing, CLOSE_RESUME};
 use servihub_actors::protocol::codec::Codec;
 use servihub_actors::protocol::{Message, ServerEvent};
 use std::collections::VecDeque;
@@ -126,7 +126,13 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
                         }
                         None => return None,
                     },
-                    _ = closer.wait_closed() => return None,
+                    code = closer.wait_closed() => match resync_frame(&closer, code) {
+                        // The last event: where a reconnect must replay from, then the end.
+                        Some(bytes) => {
+                            return Some((Ok(Frame::data(bytes)), (outbound, cursor, first, live, false)))
+                        }
+                        None => return None,
+                    },
                     _ = until(expires) => return None,
                     _ = shutdown.changed() => return None,
                     _ = tokio::time::sleep(HEARTBEAT) => Bytes::from_static(b": keep-alive\n\n"),
@@ -144,6 +150,21 @@ pub async fn stream(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(r)
+}
+
+/// For a session closed to resync: a `resync` event whose id is a cursor with no per-conversation
+/// entries, begun at the resync's `since`, so that `Last-Event-ID` replays everything created
+/// from then on (less the margin), also below the ids the stream delivered.
+fn resync_frame(handle: &servihub_actors::hub::SessionHandle, code: u16) -> Option<Bytes> {
+    if code != CLOSE_RESUME {
+        return None;
+    }
+    let since = handle.resync_since()?;
+    let mut cursor = Cursor::new(since);
+    let mut bytes = frame_event(&ServerEvent::Resync { since }, &mut cursor).to_vec();
+    let id = format!("id: {}\n", cursor.encode());
+    bytes.splice(0..0, id.into_bytes());
+    Some(Bytes::from(bytes))
 }
 
 async fn until(deadline: Option<tokio::time::Instant>) {

@@ -14,7 +14,7 @@ use hyper::header::{
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use servihub_actors::error::{ApiError, ApiResult};
-use servihub_actors::hub::{OutboundItem, SessionHandle};
+use servihub_actors::hub::{OutboundItem, SessionHandle, CLOSE_RESUME};
 use servihub_actors::identity::Identity;
 use servihub_actors::protocol::codec::Codec;
 use servihub_actors::protocol::{BusinessId, ErrorCode, Hello, ServerEvent};
@@ -206,6 +206,18 @@ async fn run(
             _ = &mut reader => break handle.close_requested(),
         }
     };
+    if close_code == CLOSE_RESUME {
+        // Where the client's resume must reach back to: sent before the close, after anything
+        // already queued was dropped (it comes again through the resume).
+        if let Some(since) = handle.resync_since() {
+            let event = ServerEvent::Resync { since };
+            if let Some(item) = servihub_actors::hub::Outgoing::encode(codec, &event) {
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(2), sink.send(to_ws(codec, &item)))
+                        .await;
+            }
+        }
+    }
     if close_code != 0 {
         let frame = CloseFrame {
             code: CloseCode::from(close_code),

@@ -11,6 +11,7 @@
 mod common;
 
 mod api;
+mod limits;
 mod realtime;
 mod routes_attachments;
 mod routes_businesses;

@@ -101,6 +101,12 @@ fn every_client_frame_the_node_decodes_is_documented() {
         ClientFrame::Resume {
             conversation_id: ConversationId(1),
             after_id: MessageId(0),
+            since: None,
+        },
+        ClientFrame::Resume {
+            conversation_id: ConversationId(1),
+            after_id: MessageId(0),
+            since: Some(chrono::Utc::now()),
         },
         ClientFrame::Ping,
     ];
@@ -188,6 +194,24 @@ async fn every_realtime_event_matches_the_document() {
     assert_eq!(replayed["message"]["id"], first);
     let done = ev.expect(&mut c, "resume.done").await;
     assert_eq!(done["lastId"], reply);
+    let since = chrono::Utc::now().to_rfc3339();
+    ev.send(
+        &mut c,
+        json!({"type": "resume", "conversationId": conv, "afterId": reply, "since": since}),
+    )
+    .await;
+    let replayed = ev.expect(&mut c, "message.new").await;
+    assert_eq!(
+        replayed["message"]["id"], first,
+        "since reaches below afterId"
+    );
+    assert_eq!(ev.expect(&mut c, "resume.done").await["lastId"], reply);
+    // `resync` comes only with a Redis outage (tests/cluster_faults.rs reads it live): checked
+    // here in the form the node encodes it.
+    let resync = servihub_actors::protocol::ServerEvent::Resync {
+        since: chrono::Utc::now(),
+    };
+    ev.check(&serde_json::to_value(&resync).unwrap());
 
     ev.send(&mut c, json!({"type": "ping"})).await;
     ev.expect(&mut c, "pong").await;

@@ -105,7 +105,10 @@ describe('ChatController', () => {
     vi.advanceTimersByTime(1000);
     const ws = FakeWebSocket.last();
     ws.open();
-    expect(ws.frames('resume')).toEqual([{ type: 'resume', conversationId: '10', afterId: '3' }]);
+    // From the newest id, reaching back to its time: another node's message may sit below it.
+    expect(ws.frames('resume')).toEqual([
+      { type: 'resume', conversationId: '10', afterId: '3', since: '2026-11-25T10:00:03Z' },
+    ]);
     expect(ws.frames('message.send')[0]).toMatchObject({ clientId });
     // The replay may repeat what is already shown; nothing is duplicated.
     ws.push({ type: 'message.new', message: message('3') });
@@ -116,6 +119,35 @@ describe('ChatController', () => {
       message: message('5', { clientId, senderId: '1001' }),
     });
     expect(ids()).toEqual(['1', '2', '3', '4', '5']);
+  });
+
+  it('after a resync, resumes from the time it names until every thread has caught up', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { ctl, ids } = setup();
+    await ctl.start();
+    let ws = FakeWebSocket.last();
+    ws.open();
+    ws.push({ type: 'resync', since: '2026-11-25T09:59:00Z' });
+    ws.fail();
+    vi.advanceTimersByTime(1000);
+    ws = FakeWebSocket.last();
+    ws.open();
+    const resume = { type: 'resume', conversationId: '10', afterId: '3' };
+    expect(ws.frames('resume')).toEqual([{ ...resume, since: '2026-11-25T09:59:00Z' }]);
+    // Dropped before the replay ended: the next resume still reaches back to the resync.
+    ws.fail();
+    vi.advanceTimersByTime(2000);
+    ws = FakeWebSocket.last();
+    ws.open();
+    expect(ws.frames('resume')).toEqual([{ ...resume, since: '2026-11-25T09:59:00Z' }]);
+    ws.push({ type: 'message.new', message: message('2') });
+    ws.push({ type: 'resume.done', conversationId: '10', lastId: '3' });
+    expect(ids()).toEqual(['1', '2', '3']);
+    ws.fail();
+    vi.advanceTimersByTime(5000);
+    ws = FakeWebSocket.last();
+    ws.open();
+    expect(ws.frames('resume')).toEqual([{ ...resume, since: '2026-11-25T10:00:03Z' }]);
   });
 
   it('marks a send failed on an error for its clientId, and retries with the same clientId', async () => {
@@ -141,6 +173,7 @@ describe('ChatController', () => {
     await flush();
     expect(ids()).toEqual(['1', '2', '3', '4', '5']);
     expect(api.calls.some((c) => c.path.includes('after=3'))).toBe(true);
+    expect(api.calls.some((c) => c.path.includes('since=2026-11-25T10%3A00%3A03Z'))).toBe(true);
     const clientId = ctl.send('10', 'via rest');
     await flush();
     await flush();

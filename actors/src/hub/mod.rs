@@ -6,7 +6,8 @@
 mod outbound;
 
 pub use outbound::{
-    Delivery, Outbound, OutboundItem, Outgoing, SessionHandle, SessionSpec, CLOSE_SLOW,
+    Delivery, Outbound, OutboundItem, Outgoing, SessionHandle, SessionSpec, CLOSE_RESUME,
+    CLOSE_SLOW,
 };
 
 use crate::ports::{Membership, Relay};
@@ -16,6 +17,9 @@ use crate::routing::{Envelope, Payload, SessionId, Topic};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+
+/// Longest a new session waits for its channels to be subscribed before it starts anyway.
+const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Default)]
 struct Routes {
@@ -260,13 +264,28 @@ impl Hub {
         }
     }
 
-    /// Asks every local session to close with `code` (events from other nodes were lost: each
-    /// client reconnects and resumes).
-    pub fn close_all(&self, code: u16) {
+    /// Closes every local session with 1012, telling each client that events from `since` on
+    /// may have been lost (events from other nodes did not arrive): each reconnects and resumes
+    /// from there.
+    pub fn resync_all(&self, since: chrono::DateTime<chrono::Utc>) {
         let sessions: Vec<Arc<SessionHandle>> = self.read().sessions.values().cloned().collect();
         metrics::counter!("chat_sessions_closed_for_resume_total").increment(sessions.len() as u64);
         for h in sessions {
-            h.close(code);
+            h.close_to_resync(since);
+        }
+    }
+
+    /// Waits (at most `LISTEN_WAIT`) until events on `topics` from other nodes reach this node.
+    pub async fn listening(&self, topics: &[Topic]) {
+        let Some(relay) = self.relay() else {
+            return;
+        };
+        let businesses: Vec<BusinessId> = topics.iter().filter_map(business_of).collect();
+        if tokio::time::timeout(LISTEN_WAIT, relay.listening(&businesses))
+            .await
+            .is_err()
+        {
+            metrics::counter!("chat_hub_listen_timeouts_total").increment(1);
         }
     }
 

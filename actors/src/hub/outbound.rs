@@ -7,7 +7,8 @@ use crate::protocol::codec::{encode, Codec};
 use crate::protocol::{BusinessId, ConversationId, MessageId, Role, ServerEvent, UserId};
 use crate::routing::SessionId;
 use bytes::Bytes;
-use std::sync::atomic::{AtomicU16, Ordering};
+use chrono::{DateTime, TimeZone, Utc};
+use std::sync::atomic::{AtomicI64, AtomicU16, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, Notify};
 
@@ -52,6 +53,13 @@ pub enum Delivery {
 /// Close code 1013 "try again later": the client was too slow.
 pub const CLOSE_SLOW: u16 = 1013;
 
+/// Close code 1012 ("service restart"): events from other nodes may have been lost; the
+/// transport says from when (`resync`) before it closes, and the client resumes from there.
+pub const CLOSE_RESUME: u16 = 1012;
+
+/// `resync_since_ms` when no resync was asked for.
+const NO_RESYNC: i64 = i64::MAX;
+
 pub struct SessionHandle {
     pub id: SessionId,
     pub user_id: UserId,
@@ -67,6 +75,9 @@ pub struct SessionHandle {
     /// Non-zero once the session must close; the writer reads it after `closed` fires.
     close_code: AtomicU16,
     closed: Notify,
+    /// The earliest time (Unix ms) from which this session may have lost events, told to the
+    /// client as `resync` before the 1012 close so that its resume reaches below its highest id.
+    resync_since_ms: AtomicI64,
 }
 
 /// The receiving side, owned by the transport's writer task.
@@ -108,6 +119,7 @@ impl SessionHandle {
             capacity: spec.capacity.max(2),
             close_code: AtomicU16::new(0),
             closed: Notify::new(),
+            resync_since_ms: AtomicI64::new(NO_RESYNC),
         });
         Outbound { rx, handle }
     }
@@ -185,6 +197,21 @@ impl SessionHandle {
         {
             self.closed.notify_waiters();
             self.closed.notify_one();
+        }
+    }
+
+    /// Closes the session with 1012 because events from `since` on may not have reached it.
+    pub fn close_to_resync(&self, since: DateTime<Utc>) {
+        self.resync_since_ms
+            .fetch_min(since.timestamp_millis(), Ordering::AcqRel);
+        self.close(CLOSE_RESUME);
+    }
+
+    /// When the session was closed to resync: the time from which it may have lost events.
+    pub fn resync_since(&self) -> Option<DateTime<Utc>> {
+        match self.resync_since_ms.load(Ordering::Acquire) {
+            NO_RESYNC => None,
+            ms => Utc.timestamp_millis_opt(ms).single(),
         }
     }
 

@@ -7,7 +7,7 @@ use super::{Counters, PersistError, PersistenceConfig};
 use crate::conversation::Conversations;
 use crate::routing::SessionId;
 use crate::store::batch::{insert_batch, NewMessage, Stored};
-use crate::store::PgPool;
+use crate::store::{PgPool, StoreError};
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -59,6 +59,14 @@ impl Lane {
         let items: Vec<NewMessage> = jobs.iter().map(|j| j.message.clone()).collect();
         let results = match insert_batch(&st.args.pool, &items).await {
             Ok(stored) => stored.into_iter().map(Ok).collect::<Vec<_>>(),
+            Err(e) if e.is_unreachable() => {
+                // No row can be at fault: every one of them fails alike, and fast.
+                tracing::warn!(error = %e, size = items.len(), "database unreachable; batch not stored");
+                items
+                    .iter()
+                    .map(|_| Err(PersistError::Unreachable))
+                    .collect()
+            }
             Err(e) if items.len() > 1 => {
                 // One bad row must not fail its neighbours: retry each on its own.
                 tracing::warn!(error = %e, size = items.len(), "batch insert failed; retrying row by row");
@@ -67,12 +75,13 @@ impl Lane {
                     out.push(
                         insert_batch(&st.args.pool, std::slice::from_ref(item))
                             .await
-                            .map(|mut v| v.remove(0)),
+                            .map_err(|e| failure(&e, item))
+                            .and_then(|mut v| v.pop().ok_or(PersistError::Failed)),
                     );
                 }
                 out
             }
-            Err(e) => vec![Err(e)],
+            Err(e) => vec![Err(failure(&e, &items[0]))],
         };
         let busy = counters.in_flight.fetch_sub(1, Ordering::AcqRel) - 1;
         metrics::gauge!("chat_persistence_in_flight").set(busy as f64);
@@ -82,26 +91,32 @@ impl Lane {
         // Fan-out and acks in item order, which is id order within each conversation; the next
         // batch of this lane is not taken before they are handed on.
         for (job, result) in jobs.into_iter().zip(results) {
-            let reply = match result {
-                Ok(stored) => {
-                    if stored.created {
-                        st.args
-                            .conversations
-                            .stored(stored.message.clone(), job.origin)
-                            .await;
-                    }
-                    Ok(stored)
+            if let Ok(stored) = &result {
+                if stored.created {
+                    st.args
+                        .conversations
+                        .stored(stored.message.clone(), job.origin)
+                        .await;
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, conversation_id = job.message.conversation_id.0, "message not stored");
-                    Err(PersistError::Failed)
-                }
-            };
+            }
+            let reply = result;
             counters.pending.fetch_sub(1, Ordering::AcqRel);
             let _ = job.reply.send(reply);
         }
         metrics::gauge!("chat_persistence_queue_depth")
             .set(counters.pending.load(Ordering::Acquire) as f64);
+    }
+}
+
+/// What a sender is told when its row did not commit: retry while the database is out of
+/// reach, a fault otherwise (logged here, never shown).
+fn failure(e: &StoreError, item: &NewMessage) -> PersistError {
+    if e.is_unreachable() {
+        tracing::warn!(error = %e, conversation_id = item.conversation_id.0, "database unreachable; message not stored");
+        PersistError::Unreachable
+    } else {
+        tracing::error!(error = %e, conversation_id = item.conversation_id.0, "message not stored");
+        PersistError::Failed
     }
 }
 

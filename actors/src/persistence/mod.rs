@@ -33,6 +33,10 @@ use tokio::sync::oneshot;
 pub enum PersistError {
     #[error("the store is overloaded; try again shortly")]
     Overloaded,
+    /// The database was out of reach while the message's batch committed: nothing stored,
+    /// retry (with the same clientId).
+    #[error("the database is unreachable; retry shortly")]
+    Unreachable,
     #[error("the message could not be stored")]
     Failed,
 }

@@ -120,6 +120,10 @@ pub enum ServerEvent {
     /// Status or assignee changed (the support desk).
     #[serde(rename = "conversation.updated")]
     ConversationUpdated(DeskState),
+    /// Sent just before a close with 1012: events from other nodes may have been lost from
+    /// `since` on, also below the ids this session has seen; `resume` with `since` reaches them.
+    #[serde(rename = "resync")]
+    Resync { since: DateTime<Utc> },
     #[serde(rename = "pong")]
     Pong,
     #[serde(rename = "error")]
@@ -149,6 +153,7 @@ impl ServerEvent {
             ServerEvent::ResumeDone { .. } => "resume.done",
             ServerEvent::ConversationNew { .. } => "conversation.new",
             ServerEvent::ConversationUpdated(_) => "conversation.updated",
+            ServerEvent::Resync { .. } => "resync",
             ServerEvent::Pong => "pong",
             ServerEvent::Error(_) => "error",
         }
@@ -215,6 +220,11 @@ pub enum ClientFrame {
     Resume {
         conversation_id: ConversationId,
         after_id: MessageId,
+        /// Also replay what was created from this time on (less a margin), whatever its id: the
+        /// `since` of a `resync`, or the `createdAt` of the newest message the client has.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        since: Option<DateTime<Utc>>,
     },
     #[serde(rename = "ping")]
     Ping,

@@ -13,12 +13,14 @@ use crate::ports::{ClusterPresence, PortFuture, Unavailable};
 use crate::protocol::UserId;
 use crate::routing::PresenceKey;
 use redis::{AsyncCommands, RedisResult, Script};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
 use super::scripts::{DOWN, REAP, UP, UPDATE};
+
+mod crashes;
 
 pub struct RedisPresence {
     link: Arc<Link>,
@@ -33,6 +35,8 @@ pub struct RedisPresence {
     generation: AtomicU64,
     /// Wakes presence at once after a (re)subscription rather than at its next tick.
     resubscribed: Notify,
+    /// Set by this incarnation's first heartbeat, which first looks for a previous one's key.
+    beaten: AtomicBool,
 }
 
 /// Presence calls fail fast with this when Redis is away; the caller announces locally instead.
@@ -57,6 +61,7 @@ impl RedisPresence {
             reap: Script::new(REAP),
             generation: AtomicU64::new(0),
             resubscribed: Notify::new(),
+            beaten: AtomicBool::new(false),
         }
     }
 
@@ -134,6 +139,9 @@ impl RedisPresence {
         let link = &*self.link;
         let ttl_ms = self.ttl.as_millis() as u64;
         let mut c = link.get().ok_or_else(away)?;
+        if !self.beaten.swap(true, Ordering::AcqRel) {
+            self.check_previous(&mut c).await?;
+        }
         checked(
             link,
             redis::pipe()
@@ -155,7 +163,7 @@ impl RedisPresence {
     async fn reap(&self, node: &str, force: bool) -> RedisResult<Vec<PresenceKey>> {
         let link = &*self.link;
         let mut c = link.get().ok_or_else(away)?;
-        let blobs: Vec<Vec<u8>> = checked(
+        let (removed, blobs): (i64, Vec<Vec<u8>>) = checked(
             link,
             self.reap
                 .key(self.node_users(node))
@@ -170,6 +178,10 @@ impl RedisPresence {
         )?;
         if force {
             let _ = checked(link, c.del::<_, ()>(self.alive(node)).await);
+        } else if removed == 1 {
+            // It died without leaving: what it committed last may never have been published.
+            self.announce_crash(node, crashes::Incarnation::Reaped)
+                .await;
         }
         Ok(blobs.iter().filter_map(|b| decode_key(b)).collect())
     }

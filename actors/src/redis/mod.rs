@@ -16,6 +16,7 @@
 //!
 //! # Layout
 //! - `link`: the command connection, reconnected with backoff.
+//! - `publisher`: sends queued frames; remembers from when publications were dropped.
 //! - `subscriber`: the pub/sub connection: subscriptions and incoming frames.
 //! - `cluster`: cluster-wide presence keys and their Lua scripts.
 //! - `limiter`: the cluster-wide sliding-window rate limit.
@@ -25,6 +26,7 @@
 mod cluster;
 mod limiter;
 mod link;
+mod publisher;
 mod scripts;
 mod subscriber;
 mod wire;
@@ -37,11 +39,13 @@ use crate::ports::{Membership, PresenceNote, Relay};
 use crate::presence::PresenceMsg;
 use crate::protocol::BusinessId;
 use crate::routing::{Envelope, Topic};
+use chrono::Utc;
 use cluster::RedisPresence;
 use link::Link;
+use publisher::{at, mark_lost, publisher, NOTHING_LOST};
 use ractor::ActorRef;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 use tokio::sync::{mpsc, Notify};
@@ -51,8 +55,6 @@ use wire::Body;
 /// Frames waiting for the publisher. Full (Redis slower than the node): frames are dropped and
 /// counted; receivers recover messages through `resume`.
 pub const OUTBOX_CAPACITY: usize = 10_000;
-/// Frames sent to Redis in one pipeline.
-const PUBLISH_BATCH: usize = 128;
 
 #[derive(Debug, Clone)]
 pub struct BridgeConfig {
@@ -83,9 +85,13 @@ pub struct Bridge {
     hub: Weak<Hub>,
     /// Local conversation actors follow other nodes' events for their counts.
     conversations: Arc<Conversations>,
-    /// Set when a publication was dropped: other nodes' sessions missed this node's events and
-    /// are told to resume once Redis is back (`Body::Resync`).
-    lost: Arc<AtomicBool>,
+    /// When (Unix ms) the first publication since the last announcement was dropped
+    /// (`NOTHING_LOST`: none): other nodes' sessions missed this node's events from then on and
+    /// are told to resume from there once Redis is back (`Body::ResyncSince`).
+    lost_since: Arc<AtomicI64>,
+    /// Business channels the pub/sub connection is subscribed to now, for `Relay::listening`.
+    listening: Mutex<HashSet<String>>,
+    listening_changed: Notify,
     /// Where other nodes' presence transitions and memberships go (set once presence runs).
     presence_actor: OnceLock<ActorRef<PresenceMsg>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -119,14 +125,20 @@ impl Bridge {
             subscribed: AtomicBool::new(false),
             hub: Arc::downgrade(hub),
             conversations,
-            lost: Arc::new(AtomicBool::new(false)),
+            lost_since: Arc::new(AtomicI64::new(NOTHING_LOST)),
+            listening: Mutex::new(HashSet::new()),
+            listening_changed: Notify::new(),
             presence_actor: OnceLock::new(),
             tasks: Mutex::new(Vec::new()),
         });
         let link = bridge.link.clone();
         let tasks = vec![
             tokio::spawn(async move { link.run().await }),
-            tokio::spawn(publisher(bridge.link.clone(), rx, bridge.lost.clone())),
+            tokio::spawn(publisher(
+                bridge.link.clone(),
+                rx,
+                bridge.lost_since.clone(),
+            )),
             tokio::spawn(subscriber::run(bridge.clone())),
         ];
         *bridge.tasks.lock().unwrap_or_else(|e| e.into_inner()) = tasks;
@@ -182,7 +194,7 @@ impl Bridge {
 
     /// The channel every node listens to: presence transitions and users' topic changes.
     fn cluster_channel(&self) -> String {
-        format!("{}:cluster", self.prefix)
+        wire::cluster_channel(&self.prefix)
     }
 
     fn enqueue(&self, channel: String, body: Body) {
@@ -190,7 +202,9 @@ impl Bridge {
         let event = matches!(body, Body::Event(_));
         if !self.link.is_up() {
             metrics::counter!("chat_bridge_dropped_total", "reason" => "redis_away").increment(1);
-            self.lost.fetch_or(event, Ordering::Relaxed);
+            if event {
+                mark_lost(&self.lost_since);
+            }
             return;
         }
         let bytes = match wire::encode(&self.node_id, body) {
@@ -205,7 +219,9 @@ impl Bridge {
             Ok(()) => {}
             Err(_) => {
                 metrics::counter!("chat_bridge_dropped_total", "reason" => "full").increment(1);
-                self.lost.fetch_or(event, Ordering::Relaxed);
+                if event {
+                    mark_lost(&self.lost_since);
+                }
             }
         }
         metrics::gauge!("chat_bridge_outbox_depth")
@@ -217,9 +233,10 @@ impl Bridge {
     pub(super) async fn announce_losses(&self) {
         for _ in 0..200 {
             if self.link.is_up() {
-                if self.lost.swap(false, Ordering::Relaxed) {
+                let since = self.lost_since.swap(NOTHING_LOST, Ordering::AcqRel);
+                if since != NOTHING_LOST {
                     metrics::counter!("chat_bridge_resyncs_total").increment(1);
-                    self.enqueue(self.cluster_channel(), Body::Resync);
+                    self.enqueue(self.cluster_channel(), Body::ResyncSince(since));
                 }
                 return;
             }
@@ -269,7 +286,12 @@ impl Bridge {
             }
             Body::Resync if channel == self.cluster_channel() => {
                 tracing::warn!(node = %frame.origin, "another node lost publications; sessions close to resume");
-                hub.close_all(subscriber::CLOSE_RESUME);
+                hub.resync_all(Utc::now() - chrono::Duration::seconds(LEGACY_RESYNC_SECS));
+            }
+            Body::ResyncSince(ms) if channel == self.cluster_channel() => {
+                let since = at(ms);
+                tracing::warn!(node = %frame.origin, %since, "another node lost publications; sessions close to resume");
+                hub.resync_all(since);
             }
             Body::Membership(change) if channel == self.cluster_channel() => {
                 hub.apply_membership(change);
@@ -325,37 +347,31 @@ impl Relay for Bridge {
     fn presence(&self, note: PresenceNote) {
         self.enqueue(self.cluster_channel(), Body::Presence(note));
     }
-}
 
-/// Sends queued frames, pipelining what has piled up. A failure drops the batch (counted) and
-/// hands the connection back to the link for a reconnect.
-async fn publisher(
-    link: Arc<Link>,
-    mut rx: mpsc::Receiver<(String, Vec<u8>)>,
-    lost: Arc<AtomicBool>,
-) {
-    let mut batch = Vec::with_capacity(PUBLISH_BATCH);
-    while rx.recv_many(&mut batch, PUBLISH_BATCH).await > 0 {
-        metrics::gauge!("chat_bridge_outbox_depth").set(rx.len() as f64);
-        let n = batch.len() as u64;
-        let Some(mut conn) = link.get() else {
-            metrics::counter!("chat_bridge_dropped_total", "reason" => "redis_away").increment(n);
-            lost.store(true, Ordering::Relaxed);
-            batch.clear();
-            continue;
-        };
-        let mut pipe = redis::pipe();
-        for (channel, bytes) in batch.drain(..) {
-            pipe.publish(channel, bytes).ignore();
-        }
-        match cluster::checked(&link, pipe.query_async::<()>(&mut conn).await) {
-            Ok(()) => metrics::counter!("chat_bridge_published_total").increment(n),
-            Err(e) => {
-                tracing::debug!(error = %e, "bridge publish failed");
-                metrics::counter!("chat_bridge_dropped_total", "reason" => "publish_failed")
-                    .increment(n);
-                lost.store(true, Ordering::Relaxed);
+    fn listening<'a>(&'a self, businesses: &'a [BusinessId]) -> crate::ports::PortFuture<'a, ()> {
+        Box::pin(async move {
+            let wanted: Vec<String> = businesses
+                .iter()
+                .map(|b| self.business_channel(*b))
+                .collect();
+            loop {
+                let changed = self.listening_changed.notified();
+                tokio::pin!(changed);
+                changed.as_mut().enable();
+                if !self.subscribed.load(Ordering::Acquire) {
+                    return;
+                }
+                {
+                    let now = self.listening.lock().unwrap_or_else(|e| e.into_inner());
+                    if wanted.iter().all(|c| now.contains(c)) {
+                        return;
+                    }
+                }
+                changed.await;
             }
-        }
+        })
     }
 }
+
+/// How far back a `Resync` without a time (from a node of the previous version) reaches.
+const LEGACY_RESYNC_SECS: i64 = 60;

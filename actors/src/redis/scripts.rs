@@ -27,11 +27,12 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
 end
 return 0";
 
-/// Removes a node (crashed, or this node at start/stop) and returns the routing keys of the users
-/// it left offline everywhere. Atomic, so two nodes sweeping at once announce each user once.
+/// Removes a node (crashed, or this node at start/stop) and returns whether this call removed it
+/// from the nodes set (1 or 0) and the routing keys of the users it left offline everywhere.
+/// Atomic, so two nodes sweeping at once announce each user, and the crash, once.
 /// KEYS: node users set, online hash, nodes set, node alive key. ARGV: node id, prefix, force.
 pub(super) const REAP: &str = r"
-if ARGV[3] == '0' and redis.call('EXISTS', KEYS[4]) == 1 then return {} end
+if ARGV[3] == '0' and redis.call('EXISTS', KEYS[4]) == 1 then return {0, {}} end
 local gone = {}
 for _, u in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local k = ARGV[2] .. ':pres:' .. u
@@ -43,5 +44,5 @@ for _, u in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   end
 end
 redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[3], ARGV[1])
-return gone";
+local removed = redis.call('SREM', KEYS[3], ARGV[1])
+return {removed, gone}";

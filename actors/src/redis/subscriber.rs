@@ -4,6 +4,7 @@
 
 use super::link::{BACKOFF_MAX, BACKOFF_MIN};
 use super::Bridge;
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use redis::aio::PubSubSink;
 use std::collections::HashSet;
@@ -14,12 +15,15 @@ use std::time::Duration;
 /// A subscribe or unsubscribe that takes longer means the connection is stuck: start over.
 const CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Close code 1012 ("service restart"): events may have been missed; reconnect and resume.
-pub const CLOSE_RESUME: u16 = 1012;
+/// A quiet subscription is assumed to have worked until this long before its loss was seen;
+/// the resync's own margin (`RESUME_MARGIN_SECS`) reaches further back still.
+const QUIET_SECS: i64 = 60;
 
 pub(super) async fn run(bridge: Arc<Bridge>) {
     let mut backoff = BACKOFF_MIN;
-    let mut subscribed_before = false;
+    // Since when this node may have missed other nodes' events: from its start until the first
+    // subscription (sessions may open before Redis answers), and from a loss until it is back.
+    let mut deaf_since: Option<DateTime<Utc>> = Some(Utc::now());
     loop {
         let pubsub =
             tokio::time::timeout(CALL_TIMEOUT, bridge.link.client.get_async_pubsub()).await;
@@ -35,17 +39,18 @@ pub(super) async fn run(bridge: Arc<Bridge>) {
             backoff = (backoff * 2).min(BACKOFF_MAX);
             continue;
         }
-        bridge.subscribed.store(true, Ordering::Relaxed);
+        bridge.subscribed.store(true, Ordering::Release);
+        bridge.listening_changed.notify_waiters();
         bridge.presence.resubscribed();
-        if subscribed_before {
+        if let (Some(since), Some(hub)) = (deaf_since.take(), bridge.hub.upgrade()) {
             // Whatever other nodes published while the subscription was down never reached this
-            // node's sessions: tell them, by closing, so that each reconnects and resumes.
-            if let Some(hub) = bridge.hub.upgrade() {
-                tracing::warn!("redis subscription back after a loss; sessions close to resume");
-                hub.close_all(CLOSE_RESUME);
+            // node's sessions: tell them from when, and close, so that each resumes from there.
+            if hub.session_count() > 0 {
+                tracing::warn!(%since, "redis subscription back after a loss; sessions close to resume");
+                hub.resync_all(since);
             }
         }
-        subscribed_before = true;
+        let mut heard = Utc::now();
         let announcer = bridge.clone();
         tokio::spawn(async move { announcer.announce_losses().await });
         tracing::info!(channels = current.len(), "redis subscriptions in place");
@@ -53,7 +58,10 @@ pub(super) async fn run(bridge: Arc<Bridge>) {
         loop {
             tokio::select! {
                 msg = stream.next() => match msg {
-                    Some(m) => bridge.receive(m.get_channel_name(), m.get_payload_bytes()),
+                    Some(m) => {
+                        heard = Utc::now();
+                        bridge.receive(m.get_channel_name(), m.get_payload_bytes());
+                    }
                     None => break,
                 },
                 _ = bridge.wanted_changed.notified() => {
@@ -63,7 +71,9 @@ pub(super) async fn run(bridge: Arc<Bridge>) {
                 }
             }
         }
-        bridge.subscribed.store(false, Ordering::Relaxed);
+        bridge.subscribed.store(false, Ordering::Release);
+        set_listening(&bridge, &HashSet::new());
+        deaf_since = Some(heard.max(Utc::now() - chrono::Duration::seconds(QUIET_SECS)));
         // The command connection most likely died with this one: redial it now rather than at
         // its next failed call.
         bridge.link.mark_broken();
@@ -99,5 +109,12 @@ async fn sync(
         }
     }
     metrics::gauge!("chat_bridge_channels").set(current.len() as f64);
+    set_listening(bridge, current);
     Ok(())
+}
+
+/// Publishes the subscribed set to sessions waiting to start (`Relay::listening`).
+fn set_listening(bridge: &Bridge, current: &HashSet<String>) {
+    current.clone_into(&mut bridge.listening.lock().unwrap_or_else(|e| e.into_inner()));
+    bridge.listening_changed.notify_waiters();
 }

@@ -25,8 +25,16 @@ pub enum Body {
     /// A user's sessions gained or lost a topic on another node.
     Membership(Membership),
     /// The origin dropped publications while Redis was away: every node's sessions close with
-    /// 1012 and resume.
+    /// 1012 and resume. Sent by nodes before `ResyncSince`; still understood.
     Resync,
+    /// The origin dropped publications from this time (Unix ms) on: every node's sessions are
+    /// told so (`resync`) and close with 1012, then resume from there.
+    ResyncSince(i64),
+}
+
+/// The channel every node listens to: presence transitions, users' topic changes, resyncs.
+pub fn cluster_channel(prefix: &str) -> String {
+    format!("{prefix}:cluster")
 }
 
 /// Why an incoming payload was not delivered (the label of `chat_bridge_rejected_total`).

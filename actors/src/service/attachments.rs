@@ -1,10 +1,11 @@
+pub use super::chunks::{Chunker, FileChunks, UploadBody, CHUNK_BYTES};
 use super::Service;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
 use crate::protocol::{
     Attachment, AttachmentId, AttachmentLink, ConversationId, ErrorCode, UserId,
 };
-use crate::store::attachments::NewAttachment;
+use crate::store::attachments::{ChunkWriter, NewAttachment};
 use crate::store::{self};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,13 +14,17 @@ use std::sync::{Arc, Mutex};
 /// The largest upload, enforced by the HTTP edge while the body streams in.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
-/// The type of an upload, from its bytes: a client's `Content-Type` is never trusted.
-pub fn sniff(bytes: &[u8]) -> String {
+/// The type of an upload, from its first bytes (its first chunk; `whole` when that is the whole
+/// file): a client's `Content-Type` is never trusted.
+pub fn sniff(bytes: &[u8], whole: bool) -> String {
     if let Some(kind) = infer::get(bytes) {
         return kind.mime_type().to_string();
     }
-    if std::str::from_utf8(bytes).is_ok() {
-        return "text/plain".into();
+    match std::str::from_utf8(bytes) {
+        Ok(_) => return "text/plain".into(),
+        // A chunk may end inside a character: that is still text.
+        Err(e) if !whole && e.error_len().is_none() => return "text/plain".into(),
+        Err(_) => {}
     }
     "application/octet-stream".into()
 }
@@ -42,16 +47,18 @@ pub fn clean_file_name(raw: &str) -> Option<String> {
     (!name.is_empty() && name != "." && name != "..").then_some(name)
 }
 
-/// A stored file ready to send: its type and bytes.
+/// A stored file ready to send: its type, size and bytes, read a chunk at a time.
 pub struct Download {
     pub mime_type: String,
     pub file_name: Option<String>,
-    pub data: Vec<u8>,
+    pub size_bytes: i64,
+    pub chunks: FileChunks,
 }
 
 /// Uploads one user may have in flight at once.
 pub const UPLOADS_PER_USER: usize = 2;
-/// Uploads in flight on one node at once: each holds up to `MAX_UPLOAD_BYTES` in memory.
+/// Uploads in flight on one node at once: each holds a chunk in memory and, while its body
+/// streams in, a database connection (its transaction); also at most half the pool.
 pub const UPLOADS_PER_NODE: usize = 16;
 /// Bytes one user may store per day.
 pub const USER_DAILY_QUOTA: i64 = 200 * 1024 * 1024;
@@ -90,7 +97,7 @@ impl Drop for UploadSlot {
 }
 
 impl Uploads {
-    fn take(self: &Arc<Self>, user: UserId) -> ApiResult<UploadSlot> {
+    fn take(self: &Arc<Self>, user: UserId, node_cap: usize) -> ApiResult<UploadSlot> {
         let mut m = self.per_user.lock().unwrap_or_else(|e| e.into_inner());
         let mine = m.entry(user).or_insert(0);
         if *mine >= UPLOADS_PER_USER {
@@ -98,7 +105,7 @@ impl Uploads {
             return Err(ApiError::rate_limited(1000)
                 .with_message(format!("at most {UPLOADS_PER_USER} uploads at once")));
         }
-        if self.node.fetch_add(1, Ordering::AcqRel) >= UPLOADS_PER_NODE {
+        if self.node.fetch_add(1, Ordering::AcqRel) >= node_cap {
             self.node.fetch_sub(1, Ordering::AcqRel);
             metrics::counter!("chat_uploads_refused_total", "reason" => "node").increment(1);
             return Err(ApiError::new(
@@ -121,7 +128,11 @@ impl Service {
     /// (per user and node) and the daily quotas. Keep the slot until the upload is stored.
     pub async fn may_upload(&self, who: &Identity, conv: ConversationId) -> ApiResult<UploadSlot> {
         self.writable(who, conv).await?;
-        let slot = self.uploads.take(who.user_id)?;
+        // Each upload holds a connection while it streams: leave the other half to the rest.
+        let pool_half = (self.pool.options().get_max_connections() as usize / 2).max(1);
+        let slot = self
+            .uploads
+            .take(who.user_id, UPLOADS_PER_NODE.min(pool_half))?;
         let (mine, business) =
             store::attachments::stored_today(&self.pool, who.user_id, conv).await?;
         if mine + MAX_UPLOAD_BYTES as i64 > USER_DAILY_QUOTA
@@ -136,34 +147,32 @@ impl Service {
         Ok(slot)
     }
 
+    /// Stores an upload as it arrives: the type and image size from its first chunk, then every
+    /// chunk in the upload's transaction, committed once the body has ended within the limit.
     pub async fn upload(
         &self,
         who: &Identity,
         conv: ConversationId,
-        bytes: &[u8],
-        file_name: Option<&str>,
+        body: &mut dyn UploadBody,
     ) -> ApiResult<Attachment> {
         self.writable(who, conv).await?;
-        if bytes.is_empty() {
-            return Err(ApiError::bad_request("empty upload"));
-        }
-        if bytes.len() > MAX_UPLOAD_BYTES {
-            return Err(ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                "upload over 10 MiB",
-            ));
-        }
-        let mime = sniff(bytes);
+        let too_large = || ApiError::new(ErrorCode::PayloadTooLarge, "upload over 10 MiB");
+        let mut chunks = Chunker::new(body);
+        let first = chunks
+            .next()
+            .await?
+            .ok_or_else(|| ApiError::bad_request("empty upload"))?;
+        let mime = sniff(&first, chunks.ended());
         let (width, height) = if mime.starts_with("image/") {
-            match imagesize::blob_size(bytes) {
+            match imagesize::blob_size(&first) {
                 Ok(s) => (i32::try_from(s.width).ok(), i32::try_from(s.height).ok()),
                 Err(_) => (None, None),
             }
         } else {
             (None, None)
         };
-        let file_name = file_name.and_then(clean_file_name);
-        let row = store::attachments::insert(
+        let file_name = chunks.file_name().as_deref().and_then(clean_file_name);
+        let mut writer = ChunkWriter::begin(
             &self.pool,
             NewAttachment {
                 conversation: conv,
@@ -172,10 +181,20 @@ impl Service {
                 width,
                 height,
                 file_name: file_name.as_deref(),
-                data: bytes,
             },
         )
         .await?;
+        let mut total = first.len();
+        writer.push(&first).await?;
+        drop(first);
+        while let Some(chunk) = chunks.next().await? {
+            total += chunk.len();
+            if total > MAX_UPLOAD_BYTES {
+                return Err(too_large());
+            }
+            writer.push(&chunk).await?;
+        }
+        let row = writer.finish(total as i64).await?;
         metrics::counter!("chat_uploads_total").increment(1);
         Ok(row.to_wire())
     }
@@ -245,13 +264,12 @@ impl Service {
     }
 
     async fn file(&self, row: store::attachments::AttachmentRow) -> ApiResult<Download> {
-        let data = store::attachments::data(&self.pool, AttachmentId(row.id))
-            .await?
-            .ok_or_else(|| ApiError::not_found("attachment not found"))?;
+        let chunks = FileChunks::open(&self.pool, AttachmentId(row.id)).await?;
         Ok(Download {
             mime_type: row.mime_type,
             file_name: row.file_name,
-            data,
+            size_bytes: row.size_bytes,
+            chunks,
         })
     }
 }
@@ -281,11 +299,15 @@ mod tests {
 
     #[test]
     fn sniffs_from_bytes() {
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
-        assert_eq!(sniff(b"hello"), "text/plain");
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", true), "image/png");
+        assert_eq!(sniff(b"hello", true), "text/plain");
         assert_eq!(
-            sniff(&[0xff, 0xfe, 0x00, 0x01, 0x80]),
+            sniff(&[0xff, 0xfe, 0x00, 0x01, 0x80], true),
             "application/octet-stream"
         );
+        // A first chunk that ends inside a character is text; a whole file that does is not.
+        let cut = &"héllo".as_bytes()[..2];
+        assert_eq!(sniff(cut, false), "text/plain");
+        assert_eq!(sniff(cut, true), "application/octet-stream");
     }
 }

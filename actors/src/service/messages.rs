@@ -11,11 +11,27 @@ use crate::routing::SessionId;
 use crate::store::batch::NewMessage;
 use crate::store::messages::Page;
 use crate::store::{self};
+use chrono::{DateTime, Utc};
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 const MAX_CLIENT_ID: usize = 100;
 const MAX_ATTACHMENTS: usize = 10;
+/// A resume's `since` reaches this much further back: a transaction in flight at that moment
+/// commits a row whose `createdAt` (its start) is a little earlier.
+pub const RESUME_MARGIN_SECS: i64 = 30;
+/// How far back a resume's `since` may reach; a client away longer reloads its history.
+pub const RESUME_WINDOW_HOURS: i64 = 24;
+
+/// The earliest creation time a resume with `since` replays: `since` less the margin, within the
+/// window (so no time, however far off, reaches the database out of its range).
+pub fn resume_floor(since: DateTime<Utc>) -> DateTime<Utc> {
+    let now = Utc::now();
+    let since = since
+        .min(now)
+        .max(now - chrono::Duration::hours(RESUME_WINDOW_HOURS));
+    since - chrono::Duration::seconds(RESUME_MARGIN_SECS)
+}
 
 /// A send as every transport hands it over.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +79,13 @@ impl Service {
             )));
         }
         let info = self.readable(who, conv).await?;
+        let page = match page {
+            Page::Since { after, since } => Page::Since {
+                after,
+                since: resume_floor(since),
+            },
+            other => other,
+        };
         let mut page =
             store::messages::history(&self.pool, conv, page, limit, who.is_staff()).await?;
         if info.room.kind == ConversationType::Community && !who.is_staff() {
@@ -272,14 +295,19 @@ impl Service {
         self.announce(who, id, false).await
     }
 
-    /// Everything after `after`, in id order, in pages; the caller streams each page.
+    /// Everything after `after` (and, with `since`, everything created from `since` on less the
+    /// margin), in id order, in pages; the caller streams each page and pages on without `since`.
     pub async fn resume_page(
         &self,
         who: &Identity,
         conv: ConversationId,
         after: MessageId,
+        since: Option<DateTime<Utc>>,
     ) -> ApiResult<Vec<Message>> {
-        self.history(who, conv, Page::After(after), Some(MAX_PAGE))
-            .await
+        let page = match since {
+            Some(since) => Page::Since { after, since },
+            None => Page::After(after),
+        };
+        self.history(who, conv, page, Some(MAX_PAGE)).await
     }
 }

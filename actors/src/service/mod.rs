@@ -6,6 +6,7 @@
 //! - `conversations`: load-or-create, lists with unread counts, read receipts, typing.
 //! - `messages`: history, send (through the persistence actor), edit, delete, reactions, resume.
 //! - `attachments`: uploads kept in Postgres, downloads to participants only.
+//! - `chunks`: files cut into chunks as they stream in, and read back a chunk at a time.
 //! - `community`: a business's broadcast channel and customers' opt-in.
 //! - `businesses`: provisioning by the platform; staff tokens must name a provisioned business.
 //! - `sessions`: what a live session listens to, and presence.
@@ -18,6 +19,7 @@ mod access;
 pub mod attachments;
 pub mod businesses;
 mod canned;
+mod chunks;
 mod community;
 mod conversations;
 mod desk;

@@ -88,15 +88,19 @@ impl Service {
             transport,
             capacity: OUTBOUND_CAPACITY,
         });
-        self.hub
-            .register(outbound.handle.clone(), &session_topics(&key, &communities));
+        let topics = session_topics(&key, &communities);
+        self.hub.register(outbound.handle.clone(), &topics);
         metrics::gauge!("chat_sessions", "transport" => transport).increment(1.0);
         let snapshot = self.presence_view.snapshot_for(&key);
         let _ = self.presence.cast(PresenceMsg::Connected(key));
+        // From here on, dropping `live` (the client left while waiting) unregisters the session.
         let live = LiveSession {
             handle: outbound.handle.clone(),
             service: self.clone(),
         };
+        // Events other nodes publish before this node subscribes to the session's channels would
+        // never reach it, and its client could not know: start only once they can.
+        self.hub.listening(&topics).await;
         Ok(Opened {
             live,
             outbound,

@@ -70,7 +70,8 @@ async fn apply(
         ClientFrame::Resume {
             conversation_id,
             after_id,
-        } => resume(svc, who, session, conversation_id, after_id).await?,
+            since,
+        } => resume(svc, who, session, conversation_id, after_id, since).await?,
         ClientFrame::Ping => {
             session.reply(ServerEvent::Pong).await;
         }
@@ -85,10 +86,12 @@ async fn resume(
     who: &Identity,
     session: &SessionHandle,
     conv: ConversationId,
-    mut after: MessageId,
+    after_id: MessageId,
+    mut since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<(), ApiError> {
+    let mut after = after_id;
     loop {
-        let page = svc.resume_page(who, conv, after).await?;
+        let page = svc.resume_page(who, conv, after, since.take()).await?;
         let full = page.len() as i64 == MAX_PAGE;
         for message in page {
             after = message.id;
@@ -103,7 +106,7 @@ async fn resume(
     session
         .reply(ServerEvent::ResumeDone {
             conversation_id: conv,
-            last_id: after,
+            last_id: after.max(after_id),
         })
         .await;
     Ok(())

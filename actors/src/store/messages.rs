@@ -125,6 +125,13 @@ pub enum Page {
     Before(MessageId),
     /// Newer than this id, in id order (resume).
     After(MessageId),
+    /// Newer than `after`, or created at `since` or later whatever the id (resume after a
+    /// resync: ids grow within a conversation in commit order, so another node's message may sit
+    /// below one this client has already seen). Paged on with `After(last id)`.
+    Since {
+        after: MessageId,
+        since: DateTime<Utc>,
+    },
 }
 
 /// A page of history, always returned in ascending id order. Private notes only with `notes`
@@ -136,18 +143,25 @@ pub async fn history(
     limit: i64,
     notes: bool,
 ) -> StoreResult<Vec<Message>> {
-    let (filter, order, cursor) = match page {
-        Page::Latest => ("TRUE", "DESC", 0),
-        Page::Before(id) => ("m.id < $3", "DESC", id.0),
-        Page::After(id) => ("m.id > $3", "ASC", id.0),
+    let (filter, order, cursor, since) = match page {
+        Page::Latest => ("TRUE", "DESC", 0, None),
+        Page::Before(id) => ("m.id < $3", "DESC", id.0, None),
+        Page::After(id) => ("m.id > $3", "ASC", id.0, None),
+        Page::Since { after, since } => (
+            "(m.id > $3 OR m.created_at >= $4)",
+            "ASC",
+            after.0,
+            Some(since),
+        ),
     };
     let mut rows: Vec<MessageRow> = sqlx::query_as(&format!(
-        "{SELECT} WHERE m.conversation_id = $1 AND {filter} AND (NOT m.private OR $4)
+        "{SELECT} WHERE m.conversation_id = $1 AND {filter} AND (NOT m.private OR $5)
          ORDER BY m.id {order} LIMIT $2"
     ))
     .bind(conv)
     .bind(limit)
     .bind(cursor)
+    .bind(since)
     .bind(notes)
     .fetch_all(pool)
     .await?;

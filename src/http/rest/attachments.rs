@@ -1,20 +1,108 @@
 use super::super::limits::UPLOAD_BODY_TIMEOUT;
-use super::super::request::{multipart, percent_decode, query_param, read_body, token};
-use super::super::response::{full, json, Resp};
+use super::super::multipart::{self, FileStream};
+use super::super::request::{percent_decode, query_param, token};
+use super::super::response::{json, Resp};
 use super::super::AppState;
-use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Frame, Incoming};
+use hyper::header::{
+    HeaderValue, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE,
+};
 use hyper::{Request, Response, StatusCode};
 use servihub_actors::error::{ApiError, ApiResult};
-use servihub_actors::protocol::{AttachmentId, ConversationId};
-use servihub_actors::service::attachments::MAX_UPLOAD_BYTES;
+use servihub_actors::ports::PortFuture;
+use servihub_actors::protocol::{AttachmentId, ConversationId, ErrorCode};
+use servihub_actors::service::attachments::{UploadBody, MAX_UPLOAD_BYTES};
+use std::convert::Infallible;
 
 /// Room for multipart boundaries and part headers around a file of the maximum size.
 const MULTIPART_OVERHEAD: usize = 16 * 1024;
 
+/// A request body read as it arrives, at most `limit` bytes.
+struct Received {
+    body: Incoming,
+    read: usize,
+    limit: usize,
+}
+
+impl Received {
+    async fn next(&mut self) -> ApiResult<Option<Bytes>> {
+        loop {
+            let Some(frame) = self.body.frame().await else {
+                return Ok(None);
+            };
+            let frame =
+                frame.map_err(|_| ApiError::bad_request("request body could not be read"))?;
+            let Ok(data) = frame.into_data() else {
+                continue; // trailers
+            };
+            self.read += data.len();
+            if self.read > self.limit {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("body over the limit of {} bytes", self.limit),
+                ));
+            }
+            return Ok(Some(data));
+        }
+    }
+}
+
+/// A raw upload: the body is the file.
+struct RawFile {
+    body: Received,
+    name: Option<String>,
+}
+
+impl UploadBody for RawFile {
+    fn next(&mut self) -> PortFuture<'_, ApiResult<Option<Bytes>>> {
+        Box::pin(self.body.next())
+    }
+    fn file_name(&self) -> Option<String> {
+        self.name.clone()
+    }
+}
+
+/// A form upload: the file part, taken out of the body as it streams in.
+struct FormFile {
+    body: Received,
+    form: FileStream,
+    ended: bool,
+}
+
+impl FormFile {
+    async fn next_piece(&mut self) -> ApiResult<Option<Bytes>> {
+        let form_error = |e: multipart::FormError| ApiError::bad_request(e.to_string());
+        while !self.ended {
+            let piece = match self.body.next().await? {
+                Some(data) => self.form.push(&data).map_err(form_error)?,
+                None => {
+                    self.ended = true;
+                    self.form.finish().map_err(form_error)?
+                }
+            };
+            if !piece.is_empty() {
+                return Ok(Some(Bytes::from(piece)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl UploadBody for FormFile {
+    fn next(&mut self) -> PortFuture<'_, ApiResult<Option<Bytes>>> {
+        Box::pin(self.next_piece())
+    }
+    fn file_name(&self) -> Option<String> {
+        self.form.file_name().map(str::to_string)
+    }
+}
+
 /// Upload: the raw body is the file, or the first file part of a `multipart/form-data` body.
 /// The declared type is ignored either way; the bytes decide. The file name comes from the
-/// part's `filename`, or for a raw body from `X-File-Name` (percent-encoded) or `?name=`.
+/// part's `filename`, or for a raw body from `X-File-Name` (percent-encoded) or `?name=`. The
+/// body is stored in chunks as it arrives, never held whole.
 pub async fn upload(
     st: &AppState,
     req: Request<Incoming>,
@@ -28,7 +116,7 @@ pub async fn upload(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(multipart::boundary);
-    let attachment = match boundary {
+    let mut body: Box<dyn UploadBody> = match boundary {
         None => {
             let name = req
                 .headers()
@@ -36,26 +124,40 @@ pub async fn upload(
                 .and_then(|v| v.to_str().ok())
                 .map(percent_decode)
                 .or_else(|| query_param(&req, "name"));
-            let bytes = read_body(req.into_body(), MAX_UPLOAD_BYTES, UPLOAD_BODY_TIMEOUT).await?;
-            st.service
-                .upload(&who, conv, &bytes, name.as_deref())
-                .await?
+            Box::new(RawFile {
+                body: Received {
+                    body: req.into_body(),
+                    read: 0,
+                    limit: MAX_UPLOAD_BYTES,
+                },
+                name,
+            })
         }
-        Some(boundary) => {
-            let body = read_body(
-                req.into_body(),
-                MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
-                UPLOAD_BODY_TIMEOUT,
-            )
-            .await?;
-            let file = multipart::first_file(&body, &boundary)
-                .ok_or_else(|| ApiError::bad_request("multipart body without a file part"))?;
-            st.service
-                .upload(&who, conv, file.data, file.name.as_deref())
-                .await?
-        }
+        Some(boundary) => Box::new(FormFile {
+            body: Received {
+                body: req.into_body(),
+                read: 0,
+                limit: MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD,
+            },
+            form: FileStream::new(&boundary),
+            ended: false,
+        }),
     };
-    Ok(json(StatusCode::CREATED, &attachment))
+    // A client that trickles its body holds a connection (and the upload's transaction) this
+    // long at most; past it the upload is dropped and nothing is kept.
+    let stored = tokio::time::timeout(
+        UPLOAD_BODY_TIMEOUT,
+        st.service.upload(&who, conv, body.as_mut()),
+    )
+    .await
+    .map_err(|_| {
+        metrics::counter!("chat_body_timeouts_total").increment(1);
+        ApiError::bad_request(format!(
+            "the request body did not arrive within {} s",
+            UPLOAD_BODY_TIMEOUT.as_secs()
+        ))
+    })??;
+    Ok(json(StatusCode::CREATED, &stored))
 }
 
 /// A signed link to the file, for elements that cannot send the token in a header.
@@ -84,8 +186,33 @@ pub async fn download(st: &AppState, req: Request<Incoming>, id: AttachmentId) -
         }
     };
     let inline = file.mime_type.starts_with("image/") && file.mime_type != "image/svg+xml";
-    let mut r = Response::new(full(file.data));
+    // Read a chunk at a time as the client takes them (one waits in the channel); a store
+    // failure midway ends the body short of its length, which the client sees as a broken
+    // download.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(1);
+    let mut chunks = file.chunks;
+    tokio::spawn(async move {
+        loop {
+            match chunks.next().await {
+                Ok(Some(piece)) => {
+                    if tx.send(piece).await.is_err() {
+                        return; // the client went away
+                    }
+                }
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "download ended early");
+                    return;
+                }
+            }
+        }
+    });
+    let mut r = Response::new(BodyExt::boxed(Chunks(rx)));
     let h = r.headers_mut();
+    h.insert(
+        CONTENT_LENGTH,
+        HeaderValue::from(file.size_bytes.max(0) as u64),
+    );
     h.insert(
         CONTENT_TYPE,
         HeaderValue::from_str(&file.mime_type)
@@ -113,6 +240,23 @@ pub async fn download(st: &AppState, req: Request<Incoming>, id: AttachmentId) -
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
     Ok(r)
+}
+
+/// A download's body: the chunks its reader task sends.
+struct Chunks(tokio::sync::mpsc::Receiver<Bytes>);
+
+impl hyper::body::Body for Chunks {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|piece| piece.map(|p| Ok(Frame::data(p))))
+    }
 }
 
 /// Percent-encodes all but RFC 5987's attr-chars, so any file name fits a header value.

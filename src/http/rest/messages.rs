@@ -33,11 +33,23 @@ pub async fn history(
     conv: ConversationId,
 ) -> ApiResult<Resp> {
     let who = st.service.authenticate(token(&req).as_deref()).await?;
-    let page = match (id_param(&req, "before")?, id_param(&req, "after")?) {
-        (Some(_), Some(_)) => return Err(ApiError::bad_request("use before or after, not both")),
-        (Some(b), None) => Page::Before(b),
-        (None, Some(a)) => Page::After(a),
-        (None, None) => Page::Latest,
+    let since = match query_param(&req, "since") {
+        None => None,
+        Some(v) => Some(
+            chrono::DateTime::parse_from_rfc3339(&v)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| ApiError::bad_request("since must be an RFC 3339 time"))?,
+        ),
+    };
+    let page = match (id_param(&req, "before")?, id_param(&req, "after")?, since) {
+        (Some(_), Some(_), _) => {
+            return Err(ApiError::bad_request("use before or after, not both"))
+        }
+        (_, None, Some(_)) => return Err(ApiError::bad_request("since goes with after")),
+        (Some(b), None, None) => Page::Before(b),
+        (None, Some(after), Some(since)) => Page::Since { after, since },
+        (None, Some(a), None) => Page::After(a),
+        (None, None, None) => Page::Latest,
     };
     let limit = match query_param(&req, "limit") {
         None => None,

@@ -87,12 +87,13 @@ export class RestClient {
 
   history(
     conversationId: string,
-    cursor: { before?: string; after?: string },
+    cursor: { before?: string; after?: string; since?: string },
     limit = 50,
   ): Promise<Page<Message>> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (cursor.before) q.set('before', cursor.before);
     if (cursor.after) q.set('after', cursor.after);
+    if (cursor.since) q.set('since', cursor.since);
     return this.request('GET', `/conversations/${conversationId}/messages?${q}`);
   }
 

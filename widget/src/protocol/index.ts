@@ -57,6 +57,7 @@ export const SERVER_EVENT_TYPES = [
   'read',
   'unread',
   'resume.done',
+  'resync',
   'presence',
   'conversation.new',
   'conversation.updated',

@@ -10,7 +10,14 @@ import {
 } from '../protocol';
 import { Connection, type ConnectionOptions } from '../transport/connection';
 import { applyEvent, withConversation, withMessage, withThreadMessages } from './events';
-import { firstStoredId, lastStoredId, localId, mergeMessages, type ChatMessage } from './messages';
+import {
+  firstStoredId,
+  lastStoredId,
+  localId,
+  mergeMessages,
+  resumeSince,
+  type ChatMessage,
+} from './messages';
 import { identityFromToken, newClientId, toggleReaction } from './helpers';
 import { keepOutbox } from './outbox';
 import { createChatStore, type ChatState, type ChatStore, type Mode } from './state';
@@ -52,6 +59,10 @@ export class ChatController {
   private readSent = new Map<string, string>();
   private loading = false;
   private loaded = false;
+  /** The `since` of a `resync` (events may have been lost from then on), until every thread has
+   * caught up from it; `resyncLeft` are the threads still to. */
+  private resync: string | null = null;
+  private resyncLeft = new Set<string>();
   private unsubscribeOutbox?: () => void;
   /** Half-typed text per conversation, kept while the panel is closed or another thread is open. */
   readonly drafts = new Map<string, string>();
@@ -400,32 +411,53 @@ export class ChatController {
   private onOpen(reconnect: boolean): void {
     if (!this.loaded) void this.load();
     const { threads } = this.store.getState();
+    if (this.resync) this.resyncLeft = new Set(Object.keys(threads));
     for (const [cid, thread] of Object.entries(threads)) {
-      if (thread.loaded) void this.catchUp(cid, lastStoredId(thread.messages));
-      else if (!thread.loading) void this.loadLatest(cid);
+      const since = resumeSince(thread.messages, this.resync);
+      if (thread.loaded) void this.catchUp(cid, lastStoredId(thread.messages), since);
+      else {
+        this.resyncLeft.delete(cid); // its latest page comes fresh
+        if (!thread.loading) void this.loadLatest(cid);
+      }
       const unsent = thread.messages.filter((m) => m.status === 'sending' && m.pending);
       for (const m of unsent) void this.dispatch(m);
     }
+    if (this.resyncLeft.size === 0) this.resync = null;
     if (reconnect && this.opts.mode === 'agent') this.refreshInbox().catch(() => undefined);
   }
 
-  /** After any (re)connect: fetch everything after the last seen id, so nothing is missed. */
-  private async catchUp(cid: string, afterId: string | null): Promise<void> {
-    if (!afterId) return void this.loadLatest(cid);
-    if (this.connection.send({ type: 'resume', conversationId: cid, afterId })) return;
+  /**
+   * After any (re)connect: fetch everything after the last seen id, and what was created from
+   * `since` on whatever its id, so nothing is missed.
+   */
+  private async catchUp(cid: string, afterId: string | null, since?: string): Promise<void> {
+    if (!afterId) return void this.loadLatest(cid).then(() => this.caughtUp(cid));
+    if (this.connection.send({ type: 'resume', conversationId: cid, afterId, since })) return;
     let after = afterId;
     for (;;) {
-      const page = await this.rest.history(cid, { after }, 200).catch(() => null);
-      if (!page || page.items.length === 0) return;
+      const page = await this.rest.history(cid, { after, since }, 200).catch(() => null);
+      if (!page) return;
       for (const m of page.items) this.applyMessage(m);
-      const newest = page.items.reduce((a, m) => (compareIds(m.id, a) > 0 ? m.id : a), after);
-      if (page.items.length < 200 || newest === after) return;
-      after = newest;
+      const newest = page.items[page.items.length - 1]?.id; // pages come in id order
+      if (page.items.length < 200 || !newest) return this.caughtUp(cid);
+      // Paged on with `after` alone: what `since` reached is in this page or above it.
+      [after, since] = [newest, undefined];
     }
+  }
+
+  /** A thread has caught up from the last `resync`; once all have, it is served. */
+  private caughtUp(cid: string): void {
+    this.resyncLeft.delete(cid);
+    if (this.resyncLeft.size === 0) this.resync = null;
   }
 
   private onEvent(event: ServerEvent): void {
     if (event.type === 'message.ack') clearTimeout(this.ackTimers.get(event.clientId));
+    if (event.type === 'resync') {
+      const r = this.resync;
+      this.resync = r && Date.parse(r) < Date.parse(event.since) ? r : event.since;
+    }
+    if (event.type === 'resume.done') this.caughtUp(event.conversationId);
     if (event.type === 'error' && event.ref) {
       const ref = event.ref;
       const thread = Object.entries(this.store.getState().threads).find(([, t]) =>

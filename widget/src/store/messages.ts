@@ -49,6 +49,21 @@ export function lastStoredId(list: ChatMessage[]): string | null {
   return null;
 }
 
+/**
+ * Where a resume reaches back to (`since`): the time a `resync` named, or else the `createdAt` of
+ * the newest stored message, whichever is earlier. Ids grow within a conversation in commit
+ * order, so a message another node committed just before the newest one shown, and not yet
+ * delivered, sits below it: `afterId` alone would skip it.
+ */
+export function resumeSince(list: ChatMessage[], resync: string | null): string | undefined {
+  let newest: string | undefined;
+  for (let i = list.length - 1; i >= 0 && !newest; i--) {
+    if (!isLocal(list[i])) newest = list[i].createdAt;
+  }
+  if (!resync || !newest) return resync ?? newest;
+  return Date.parse(resync) < Date.parse(newest) ? resync : newest;
+}
+
 export function firstStoredId(list: ChatMessage[]): string | null {
   const m = list.find((x) => !isLocal(x));
   return m ? m.id : null;

@@ -11,4 +11,9 @@ export type ClientFrame = { "type": "message.send", conversationId: Conversation
 /**
  * A staff-only note.
  */
-private?: boolean, } | { "type": "message.edit", messageId: MessageId, body: string, clientId?: string, } | { "type": "message.delete", messageId: MessageId, clientId?: string, } | { "type": "typing", conversationId: ConversationId, isTyping: boolean, } | { "type": "read", conversationId: ConversationId, messageId: MessageId, } | { "type": "resume", conversationId: ConversationId, afterId: MessageId, } | { "type": "ping" };
+private?: boolean, } | { "type": "message.edit", messageId: MessageId, body: string, clientId?: string, } | { "type": "message.delete", messageId: MessageId, clientId?: string, } | { "type": "typing", conversationId: ConversationId, isTyping: boolean, } | { "type": "read", conversationId: ConversationId, messageId: MessageId, } | { "type": "resume", conversationId: ConversationId, afterId: MessageId, 
+/**
+ * Also replay what was created from this time on (less a margin), whatever its id: the
+ * `since` of a `resync`, or the `createdAt` of the newest message the client has.
+ */
+since?: string, } | { "type": "ping" };
