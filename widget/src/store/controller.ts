@@ -1,6 +1,5 @@
 import { RestClient } from '../api/rest';
 import {
-  compareIds,
   type ClientFrame,
   type ContentType,
   type Conversation,
@@ -9,18 +8,14 @@ import {
   type ServerEvent,
 } from '../protocol';
 import { Connection, type ConnectionOptions } from '../transport/connection';
-import { applyEvent, withConversation, withMessage, withThreadMessages } from './events';
-import {
-  firstStoredId,
-  lastStoredId,
-  localId,
-  mergeMessages,
-  resumeSince,
-  type ChatMessage,
-} from './messages';
+import { applyEvent, withMessage, withThreadMessages } from './events';
+import { firstStoredId, localId, mergeMessages, type ChatMessage } from './messages';
 import { identityFromToken, newClientId, toggleReaction } from './helpers';
 import { keepOutbox } from './outbox';
 import { createChatStore, type ChatState, type ChatStore, type Mode } from './state';
+import { Alerts } from './alerts';
+import { Signals } from './signals';
+import { CatchUp } from './catchup';
 import { STRINGS, fill, type Strings } from '../ui/strings';
 import { excerpt, preview, senderLabel } from '../ui/format';
 
@@ -41,12 +36,8 @@ export interface ControllerOptions {
 }
 
 const PAGE = 50;
-const ALERTS_KEY = 'servihub-chat:alerts';
 /** A send without an ack in this time is shown as failed so the user can retry it. */
 const ACK_TIMEOUT_MS = 15_000;
-/** The node expires a typing state after 5 s; renewing a little earlier keeps it steady. */
-const TYPING_RENEW_MS = 3_000;
-const TYPING_EXPIRY_MS = 6_000;
 
 /** Owns the side effects: REST calls, the live connection, timers. The store holds only data. */
 export class ChatController {
@@ -54,15 +45,9 @@ export class ChatController {
   readonly rest: RestClient;
   readonly connection: Connection;
   private ackTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private typingSentAt = new Map<string, number>();
-  private readSent = new Map<string, string>();
   private loading = false;
   private loaded = false;
-  /** The `since` of a `resync` (events may have been lost from then on), until every thread has
-   * caught up from it; `resyncLeft` are the threads still to. */
-  private resync: string | null = null;
-  private resyncLeft = new Set<string>();
+  private readonly catchUp = new CatchUp(this);
   private unsubscribeOutbox?: () => void;
   /** Half-typed text per conversation, kept while the panel is closed or another thread is open. */
   readonly drafts = new Map<string, string>();
@@ -77,9 +62,8 @@ export class ChatController {
   onInbox?: (page: Page<Conversation>) => void;
   /** Hear every server event after the store applied it, with the state from before. */
   readonly listeners = new Set<(event: ServerEvent, before: ChatState) => void>();
-  private audio?: AudioContext;
-  private hiddenCount = 0;
-  private title = '';
+  private readonly alerts: Alerts;
+  private readonly signals: Signals;
 
   constructor(private readonly opts: ControllerOptions) {
     this.store = createChatStore(opts.mode);
@@ -97,17 +81,12 @@ export class ChatController {
       onOpen: (_kind, reconnect) => this.onOpen(reconnect),
       ...opts.connection,
     });
+    this.alerts = new Alerts(this.store, this.t);
+    this.signals = new Signals(this.store, this.connection, this.rest, (e) => this.onEvent(e));
   }
 
   async start(): Promise<void> {
-    let stored: string | null = null;
-    try {
-      stored = localStorage.getItem(ALERTS_KEY);
-    } catch {
-      // storage disabled: the mount option decides
-    }
-    this.store.setState({ alerts: stored ? stored === '1' : !!this.opts.notify });
-    document.addEventListener('visibilitychange', this.onVisible);
+    this.alerts.start(!!this.opts.notify);
     this.unsubscribeOutbox = keepOutbox(this.store);
     this.connection.start();
     await this.load();
@@ -139,11 +118,11 @@ export class ChatController {
   }
 
   stop(): void {
-    document.removeEventListener('visibilitychange', this.onVisible);
-    this.onVisible();
+    this.alerts.stop();
+    this.signals.stop();
     this.unsubscribeOutbox?.();
     this.connection.stop();
-    for (const t of [...this.ackTimers.values(), ...this.typingTimers.values()]) clearTimeout(t);
+    for (const t of this.ackTimers.values()) clearTimeout(t);
   }
 
   async refreshInbox(query = this.inboxQuery): Promise<Page<Conversation>> {
@@ -174,21 +153,8 @@ export class ChatController {
   }
 
   setAlerts(on: boolean): void {
-    this.store.setState({ alerts: on });
-    try {
-      localStorage.setItem(ALERTS_KEY, on ? '1' : '0');
-    } catch {
-      // the choice lasts for this page only
-    }
-    // Created on the visitor's click, so the browser lets it play later.
-    if (on && !this.audio && typeof AudioContext !== 'undefined') this.audio = new AudioContext();
+    this.alerts.set(on);
   }
-
-  private readonly onVisible = () => {
-    if (document.visibilityState === 'hidden' || !this.hiddenCount) return;
-    this.hiddenCount = 0;
-    document.title = this.title;
-  };
 
   /** A message from someone else: said in words, and an alert when the page is in the background. */
   private incoming(m: Message): void {
@@ -202,19 +168,7 @@ export class ChatController {
     const shown = s.mode === 'agent' ? s.activeId === m.conversationId : s.open;
     const text = excerpt(preview(m, this.t), 200);
     this.announce(fill(shown ? this.t.said : this.t.newFrom, { who, text }));
-    if (!s.alerts || document.visibilityState !== 'hidden') return;
-    if (!this.hiddenCount++) this.title = document.title;
-    document.title = fill(this.t.titleNotice, { n: this.hiddenCount }) + ' · ' + this.title;
-    const a = this.audio;
-    if (a) {
-      const o = a.createOscillator();
-      const g = a.createGain();
-      g.gain.value = 0.08;
-      o.frequency.value = 880;
-      o.connect(g).connect(a.destination);
-      o.start();
-      o.stop(a.currentTime + 0.18);
-    }
+    this.alerts.notice();
   }
 
   async loadLatest(cid: string): Promise<void> {
@@ -337,29 +291,11 @@ export class ChatController {
 
   /** Marks the newest message read when the user can see it; the node resets the unread count. */
   markRead(cid: string): void {
-    const thread = this.store.getState().threads[cid];
-    const last = thread && lastStoredId(thread.messages);
-    if (!last) return;
-    const sent = this.readSent.get(cid);
-    const conv = this.store.getState().conversations[cid];
-    if (sent && compareIds(sent, last) >= 0 && !conv?.unreadCount) return;
-    this.readSent.set(cid, last);
-    this.store.setState((s) => withConversation(s, cid, { unreadCount: 0 }) ?? {});
-    const frame: ClientFrame = { type: 'read', conversationId: cid, messageId: last };
-    if (!this.connection.send(frame)) {
-      this.rest.read(cid, last).catch(() => this.readSent.delete(cid));
-    }
+    this.signals.markRead(cid);
   }
 
-  /** Typing is renewed while the user types and cleared when they stop or send. */
   setTyping(cid: string, isTyping: boolean): void {
-    const now = Date.now();
-    const last = this.typingSentAt.get(cid) ?? 0;
-    if (isTyping && now - last < TYPING_RENEW_MS) return;
-    if (!isTyping && last === 0) return;
-    this.typingSentAt.set(cid, isTyping ? now : 0);
-    const frame: ClientFrame = { type: 'typing', conversationId: cid, isTyping };
-    if (!this.connection.send(frame)) this.rest.typing(cid, isTyping).catch(() => undefined);
+    this.signals.setTyping(cid, isTyping);
   }
 
   private async mutate(frame: ClientFrame, viaRest: () => Promise<Message>): Promise<void> {
@@ -411,53 +347,18 @@ export class ChatController {
   private onOpen(reconnect: boolean): void {
     if (!this.loaded) void this.load();
     const { threads } = this.store.getState();
-    if (this.resync) this.resyncLeft = new Set(Object.keys(threads));
-    for (const [cid, thread] of Object.entries(threads)) {
-      const since = resumeSince(thread.messages, this.resync);
-      if (thread.loaded) void this.catchUp(cid, lastStoredId(thread.messages), since);
-      else {
-        this.resyncLeft.delete(cid); // its latest page comes fresh
-        if (!thread.loading) void this.loadLatest(cid);
-      }
+    this.catchUp.all(threads);
+    for (const thread of Object.values(threads)) {
       const unsent = thread.messages.filter((m) => m.status === 'sending' && m.pending);
       for (const m of unsent) void this.dispatch(m);
     }
-    if (this.resyncLeft.size === 0) this.resync = null;
     if (reconnect && this.opts.mode === 'agent') this.refreshInbox().catch(() => undefined);
-  }
-
-  /**
-   * After any (re)connect: fetch everything after the last seen id, and what was created from
-   * `since` on whatever its id, so nothing is missed.
-   */
-  private async catchUp(cid: string, afterId: string | null, since?: string): Promise<void> {
-    if (!afterId) return void this.loadLatest(cid).then(() => this.caughtUp(cid));
-    if (this.connection.send({ type: 'resume', conversationId: cid, afterId, since })) return;
-    let after = afterId;
-    for (;;) {
-      const page = await this.rest.history(cid, { after, since }, 200).catch(() => null);
-      if (!page) return;
-      for (const m of page.items) this.applyMessage(m);
-      const newest = page.items[page.items.length - 1]?.id; // pages come in id order
-      if (page.items.length < 200 || !newest) return this.caughtUp(cid);
-      // Paged on with `after` alone: what `since` reached is in this page or above it.
-      [after, since] = [newest, undefined];
-    }
-  }
-
-  /** A thread has caught up from the last `resync`; once all have, it is served. */
-  private caughtUp(cid: string): void {
-    this.resyncLeft.delete(cid);
-    if (this.resyncLeft.size === 0) this.resync = null;
   }
 
   private onEvent(event: ServerEvent): void {
     if (event.type === 'message.ack') clearTimeout(this.ackTimers.get(event.clientId));
-    if (event.type === 'resync') {
-      const r = this.resync;
-      this.resync = r && Date.parse(r) < Date.parse(event.since) ? r : event.since;
-    }
-    if (event.type === 'resume.done') this.caughtUp(event.conversationId);
+    if (event.type === 'resync') this.catchUp.heard(event.since);
+    if (event.type === 'resume.done') this.catchUp.done(event.conversationId);
     if (event.type === 'error' && event.ref) {
       const ref = event.ref;
       const thread = Object.entries(this.store.getState().threads).find(([, t]) =>
@@ -466,7 +367,7 @@ export class ChatController {
       if (thread) this.setPendingStatus(thread[0], ref, 'failed', event.message);
       return;
     }
-    if (event.type === 'typing') this.expireTyping(event.conversationId, event.userId);
+    if (event.type === 'typing') this.signals.expireTyping(event.conversationId, event.userId);
     if (event.type === 'message.new') this.incoming(event.message);
     if (
       event.type === 'message.new' &&
@@ -481,20 +382,10 @@ export class ChatController {
     for (const l of this.listeners) l(event, before);
   }
 
-  private applyMessage(message: Message): void {
+  /** Public for the catch-up: a stored message from the node. */
+  applyMessage(message: Message): void {
     if (message.clientId) clearTimeout(this.ackTimers.get(message.clientId));
     this.store.setState((s) => withMessage(s, message));
-  }
-
-  private expireTyping(cid: string, userId: string): void {
-    const key = cid + ':' + userId;
-    clearTimeout(this.typingTimers.get(key));
-    this.typingTimers.set(
-      key,
-      setTimeout(() => {
-        this.onEvent({ type: 'typing', conversationId: cid, userId, name: null, isTyping: false });
-      }, TYPING_EXPIRY_MS),
-    );
   }
 
   private pendingMessage(cid: string, clientId: string): ChatMessage | undefined {
