@@ -150,6 +150,18 @@ describe('accessibility and product review', { timeout: 600_000 }, () => {
       assert.equal((await focused(page)).label, 'Delete');
       await page.keyboard.press('Enter');
       await log(page).getByText('Message deleted').waitFor({ timeout: TIMEOUT });
+      // Focus moves once the deleted message has rendered, which may be a frame later than
+      // its text: wait for it (bounded), then say exactly what is wrong if it never came.
+      await page
+        .waitForFunction(
+          () => {
+            const inner = document.activeElement?.shadowRoot?.activeElement;
+            return inner?.tagName === 'LI' && /Message deleted/.test(inner.textContent ?? '');
+          },
+          null,
+          { timeout: TIMEOUT },
+        )
+        .catch(() => undefined);
       const f = await page.evaluate(() => {
         const host = document.activeElement;
         const inner = host?.shadowRoot?.activeElement;
