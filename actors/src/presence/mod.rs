@@ -58,6 +58,11 @@ pub enum PresenceMsg {
     Remote(PresenceNote),
     /// Heartbeat, sweep of crashed nodes, and resync after a reconnect (cluster only).
     Tick,
+    /// A node crashed: its publications from `since` on may be lost. The cluster's online set is
+    /// reloaded first (the sweep that found the crash already took the node's users out of it),
+    /// then every session is told to resync: the snapshot a reconnecting session gets is then
+    /// already without the crashed node's users, whatever order their offline notes arrive in.
+    CrashResync(DateTime<Utc>),
     /// Shutdown: take this node's users out of the cluster's presence now rather than at TTL.
     Leave(RpcReplyPort<()>),
 }
@@ -280,6 +285,17 @@ impl Actor for Presence {
                 for env in envelopes(&note.key, note.status, note.last_seen_at) {
                     st.args.hub.deliver_local(&env);
                 }
+            }
+            PresenceMsg::CrashResync(since) => {
+                if let Some(c) = st.args.cluster.clone() {
+                    match c.presence.online_all().await {
+                        Ok(keys) => st.args.view.replace_remote(keys),
+                        Err(e) => {
+                            tracing::debug!(error = %e, "online set not reloaded before a resync")
+                        }
+                    }
+                }
+                st.args.hub.resync_all(since);
             }
             PresenceMsg::Tick => {
                 if let Some(c) = st.args.cluster.clone() {

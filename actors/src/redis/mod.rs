@@ -291,7 +291,15 @@ impl Bridge {
             Body::ResyncSince(ms) if channel == self.cluster_channel() => {
                 let since = at(ms);
                 tracing::warn!(node = %frame.origin, %since, "another node lost publications; sessions close to resume");
-                hub.resync_all(since);
+                match presence {
+                    // On a crashed node's behalf (`<node>#<how>`): presence first.
+                    Some(p) if frame.origin.contains('#') => {
+                        if p.cast(PresenceMsg::CrashResync(since)).is_err() {
+                            hub.resync_all(since);
+                        }
+                    }
+                    _ => hub.resync_all(since),
+                }
             }
             Body::Membership(change) if channel == self.cluster_channel() => {
                 hub.apply_membership(change);
