@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 command -v cargo-deny >/dev/null || cargo install cargo-deny --locked
 
 echo "== cargo deny: advisories, licenses, bans, sources"
+# Every platform's crates are in the lock file; a build downloads only this machine's, and the
+# offline checks below read the metadata of all of them.
+cargo fetch --locked >/dev/null
 # The advisory database is fetched from its git repository; where that is out of reach, the copy
 # already on the machine (~/.cargo/advisory-dbs) is used as it is, and its age is printed.
 if nice -n 10 cargo deny fetch db >/dev/null 2>&1; then
