@@ -22,6 +22,17 @@ pub fn query_param(req: &Request<Incoming>, name: &str) -> Option<String> {
     })
 }
 
+/// A numeric query parameter: absent, or a number (anything else is `400` naming it).
+pub fn number_param(req: &Request<Incoming>, name: &str) -> ApiResult<Option<i64>> {
+    match query_param(req, name) {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ApiError::bad_request(format!("{name} must be a number"))),
+    }
+}
+
 /// The business a customer's widget is open at (`?businessId=`, on `/ws` and `/api/v1/events`).
 pub fn business_param(req: &Request<Incoming>) -> ApiResult<Option<BusinessId>> {
     match query_param(req, "businessId") {

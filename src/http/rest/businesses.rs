@@ -2,7 +2,7 @@
 //! `PUT /businesses/{id}` creates (201) or renames (200) and is idempotent; `GET /businesses`
 //! lists in id order (`after=`, `limit=`); `GET /businesses/{id}` reads one.
 
-use super::super::request::{query_param, read_json, token};
+use super::super::request::{number_param, query_param, read_json, token};
 use super::super::response::{json, Resp};
 use super::super::AppState;
 use crate::auth::platform::{Platform, PlatformAuthError};
@@ -52,13 +52,7 @@ pub async fn list(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         Some(a) => Some(super::id(&a)?),
         None => None,
     };
-    let limit = match query_param(&req, "limit") {
-        Some(l) => Some(
-            l.parse::<i64>()
-                .map_err(|_| ApiError::bad_request("limit must be a number"))?,
-        ),
-        None => None,
-    };
+    let limit = number_param(&req, "limit")?;
     Ok(json(
         StatusCode::OK,
         &st.service.list_businesses(after, limit).await?,

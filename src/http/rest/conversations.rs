@@ -1,10 +1,10 @@
-use super::super::request::{query_param, read_json, token};
+use super::super::request::{number_param, query_param, read_json, token};
 use super::super::response::{empty, json, Items, Resp};
 use super::super::AppState;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde::Deserialize;
-use servihub_actors::error::{ApiError, ApiResult};
+use servihub_actors::error::ApiResult;
 use servihub_actors::protocol::{BusinessId, ConversationId, MessageId};
 use servihub_actors::service::InboxQuery;
 
@@ -38,13 +38,7 @@ pub async fn list(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
             query_param(&req, "assignee"),
             query_param(&req, "cursor"),
         );
-        let limit = match query_param(&req, "limit") {
-            None => None,
-            Some(v) => Some(
-                v.parse::<i64>()
-                    .map_err(|_| ApiError::bad_request("limit must be a number"))?,
-            ),
-        };
+        let limit = number_param(&req, "limit")?;
         let page = st
             .service
             .inbox(

@@ -1,14 +1,14 @@
 //! The support desk's routes: a conversation's status and assignee, a business's staff, desk
 //! settings and canned replies, and search.
 
-use super::super::request::{query_param, read_json, token};
+use super::super::request::{number_param, query_param, read_json, token};
 use super::super::response::{empty, json, Items, Resp};
 use super::super::AppState;
 use chrono::{DateTime, Utc};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use serde::{Deserialize, Serialize};
-use servihub_actors::error::{ApiError, ApiResult};
+use servihub_actors::error::ApiResult;
 use servihub_actors::identity::Identity;
 use servihub_actors::protocol::{
     BusinessId, CannedReplyId, ConversationId, ConversationStatus, DeskSettings, SearchHit, UserId,
@@ -135,20 +135,10 @@ struct SearchPage {
     has_more: bool,
 }
 
-fn number(req: &Request<Incoming>, name: &str) -> ApiResult<Option<i64>> {
-    match query_param(req, name) {
-        None => Ok(None),
-        Some(v) => v
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| ApiError::bad_request(format!("{name} must be a number"))),
-    }
-}
-
 pub async fn search(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let who = caller(st, &req).await?;
     let q = query_param(&req, "q").unwrap_or_default();
-    let (limit, offset) = (number(&req, "limit")?, number(&req, "offset")?);
+    let (limit, offset) = (number_param(&req, "limit")?, number_param(&req, "offset")?);
     let (items, has_more) = st.service.search(&who, &q, limit, offset).await?;
     Ok(json(StatusCode::OK, &SearchPage { items, has_more }))
 }

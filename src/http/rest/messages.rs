@@ -1,4 +1,4 @@
-use super::super::request::{percent_decode, query_param, read_json, token};
+use super::super::request::{number_param, percent_decode, query_param, read_json, token};
 use super::super::response::{json, Resp};
 use super::super::AppState;
 use hyper::body::Incoming;
@@ -51,13 +51,7 @@ pub async fn history(
         (None, Some(a), None) => Page::After(a),
         (None, None, None) => Page::Latest,
     };
-    let limit = match query_param(&req, "limit") {
-        None => None,
-        Some(v) => Some(
-            v.parse::<i64>()
-                .map_err(|_| ApiError::bad_request("limit must be a number"))?,
-        ),
-    };
+    let limit = number_param(&req, "limit")?;
     let items = st.service.history(&who, conv, page, limit).await?;
     let full = limit.unwrap_or(servihub_actors::service::messages::DEFAULT_PAGE) as usize;
     Ok(json(
