@@ -5,59 +5,13 @@
 
 mod common;
 
+use common::desk::{assign, ids, inbox, open_answer, settings, status, updated};
 use common::flows::{is, SECOND};
 use common::{listen, TestNode, Transport};
 use reqwest::Method;
 use serde_json::{json, Value};
 use servihub_actors::protocol::Role;
 use std::time::Duration;
-
-async fn status(n: &TestNode, token: &str, conv: &str, body: Value) -> (u16, Value) {
-    n.call(
-        Method::POST,
-        &format!("/api/v1/conversations/{conv}/status"),
-        Some(token),
-        Some(body),
-    )
-    .await
-}
-
-async fn assign(n: &TestNode, token: &str, conv: &str, user: Value) -> (u16, Value) {
-    n.call(
-        Method::POST,
-        &format!("/api/v1/conversations/{conv}/assignee"),
-        Some(token),
-        Some(json!({ "userId": user })),
-    )
-    .await
-}
-
-async fn inbox(n: &TestNode, token: &str, query: &str) -> Value {
-    let (s, v) = n
-        .call(
-            Method::GET,
-            &format!("/api/v1/conversations?{query}"),
-            Some(token),
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
-    v
-}
-
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_string())
-        .collect()
-}
-
-fn updated(conv: &str, status: &'static str) -> impl Fn(&Value) -> bool {
-    let conv = conv.to_string();
-    move |e: &Value| e["conversationId"] == conv.as_str() && e["status"] == status
-}
 
 async fn resolve_then_reopen(t: Transport) {
     let n = TestNode::start().await;
@@ -143,15 +97,7 @@ async fn a_returning_customer_starts_a_new_conversation_and_keeps_the_old_one() 
     // Several tabs at once: exactly one new conversation.
     let opens = (0..8).map(|_| {
         let (n, casey) = (&n, casey.clone());
-        async move {
-            n.call(
-                Method::POST,
-                "/api/v1/conversations",
-                Some(&casey),
-                Some(json!({"businessId": "1"})),
-            )
-            .await
-        }
+        async move { open_answer(n, &casey).await }
     });
     let answers = futures_util::future::join_all(opens).await;
     let second: Vec<String> = answers
@@ -263,17 +209,13 @@ async fn auto_assignment_goes_round_robin_to_online_agents_within_their_limit() 
         n.token(2002, Role::Agent, Some(1), "Bob"),
         n.token(2003, Role::Agent, Some(1), "Carol"),
     );
-    let (s, v) = n
-        .call(
-            Method::PUT,
-            "/api/v1/businesses/1/settings",
-            Some(&owner),
-            Some(
-                json!({"autoAssign": true, "maxOpenPerAgent": 1, "awayMessage": null,
+    let (s, v) = settings(
+        &n,
+        &owner,
+        json!({"autoAssign": true, "maxOpenPerAgent": 1, "awayMessage": null,
                 "expectedReplyMinutes": null}),
-            ),
-        )
-        .await;
+    )
+    .await;
     assert_eq!(s, 200, "{v}");
     // Bob signed in once but is offline; Alice and Carol have the console open.
     let _ = inbox(&n, &bob, "").await;
@@ -283,14 +225,7 @@ async fn auto_assignment_goes_round_robin_to_online_agents_within_their_limit() 
     let mut assignees = Vec::new();
     for customer in 710..713 {
         let token = n.customer(customer);
-        let (s, v) = n
-            .call(
-                Method::POST,
-                "/api/v1/conversations",
-                Some(&token),
-                Some(json!({"businessId": "1"})),
-            )
-            .await;
+        let (s, v) = open_answer(&n, &token).await;
         assert_eq!(s, 201);
         assignees.push(v["assigneeId"].clone());
     }
@@ -306,14 +241,7 @@ async fn auto_assignment_goes_round_robin_to_online_agents_within_their_limit() 
     let hers = ids(&page)[0].clone();
     status(&n, &alice, &hers, json!({"status": "resolved"})).await;
     let token = n.customer(713);
-    let (_, v) = n
-        .call(
-            Method::POST,
-            "/api/v1/conversations",
-            Some(&token),
-            Some(json!({"businessId": "1"})),
-        )
-        .await;
+    let (_, v) = open_answer(&n, &token).await;
     assert_eq!(v["assigneeId"], "2001");
     n.stop().await;
 }
@@ -360,16 +288,14 @@ async fn a_snooze_ends_by_itself_and_every_agent_sees_it_come_back() {
 async fn the_away_reply_comes_once_when_nobody_is_online() {
     let n = TestNode::start().await;
     let owner = n.owner(2000, 1);
-    let (s, _) = n
-        .call(
-            Method::PUT,
-            "/api/v1/businesses/1/settings",
-            Some(&owner),
-            Some(json!({"autoAssign": false, "maxOpenPerAgent": 10,
+    let (s, _) = settings(
+        &n,
+        &owner,
+        json!({"autoAssign": false, "maxOpenPerAgent": 10,
                 "awayMessage": "We are away; we answer within {{reply_time}}.",
-                "expectedReplyMinutes": 60})),
-        )
-        .await;
+                "expectedReplyMinutes": 60}),
+    )
+    .await;
     assert_eq!(s, 200);
     let casey = n.customer(730);
     let conv = n.open(&casey, 1).await;

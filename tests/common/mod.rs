@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cluster;
+pub mod desk;
 pub mod faults;
 pub mod flows;
 
