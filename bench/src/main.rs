@@ -160,6 +160,11 @@ async fn run(args: Vec<String>) -> Result<()> {
             };
             let mut node = env.node.clone();
             node.businesses = 1;
+            // Its own database by default: the load replaces the history it finds.
+            if !opts.contains_key("database-url") {
+                node.database_url =
+                    "postgres://postgres@127.0.0.1:5432/servihub_bench_search".into();
+            }
             let report = servihub_bench::search::run(&node, &s).await?;
             let table = servihub_bench::search::table(&report);
             println!("{table}");
