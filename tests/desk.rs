@@ -338,3 +338,38 @@ async fn the_away_reply_comes_once_when_nobody_is_online() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
     n.stop().await;
 }
+
+/// A node of the previous version, during a rolling upgrade, writes through `chat_store_batch`:
+/// the same path as the new nodes (its customer's message reopens, its message is public).
+#[tokio::test]
+async fn the_previous_versions_write_path_is_the_same_path() {
+    let n = TestNode::start().await;
+    let agent = n.agent(2001, 1);
+    let casey = n.customer(740);
+    let conv = n.open(&casey, 1).await;
+    let (s, v) = status(&n, &agent, &conv, json!({"status": "resolved"})).await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("resolved")), "{v}");
+    let pool = n.node.as_ref().unwrap().pool();
+    let rows: Vec<(i32, Option<i64>)> = sqlx::query_as(
+        "SELECT out_item, out_id FROM chat_store_batch(ARRAY[$1]::bigint[], ARRAY[740]::bigint[],
+            ARRAY['CUSTOMER'], ARRAY['TEXT'], ARRAY['from an old node'], ARRAY['old-1'],
+            NULL, NULL, NULL, NULL)",
+    )
+    .bind(conv.parse::<i64>().unwrap())
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].1.is_some(), "stored");
+    let (_, v) = n
+        .call(
+            Method::GET,
+            &format!("/api/v1/conversations/{conv}"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(v["status"], "open");
+    assert_eq!(v["lastMessage"]["private"], false);
+    n.stop().await;
+}
