@@ -55,6 +55,9 @@ pub enum ConversationMsg {
     },
     /// Something another node did to this conversation, for the counts.
     Observed(Observation),
+    /// An event about the conversation from the service (its desk state), published in the
+    /// actor's order: after every message stored before it was sent.
+    Announce(Happening, Box<ServerEvent>),
     Tick,
 }
 
@@ -382,6 +385,7 @@ impl Actor for ConversationActor {
                     }
                 }
             },
+            ConversationMsg::Announce(happening, event) => st.publish(happening, *event, None),
             ConversationMsg::Tick => {
                 st.expire_typing();
                 if st.typing.is_empty() && st.last_activity.elapsed() > IDLE {

@@ -3,7 +3,7 @@
 use super::views::observation;
 use super::{room_of, ConversationActor, ConversationArgs, ConversationError, ConversationMsg};
 use crate::hub::Hub;
-use crate::protocol::{ConversationId, Message, MessageId, Role, UserId};
+use crate::protocol::{ConversationId, Message, MessageId, Role, ServerEvent, UserId};
 use crate::routing::{Actor as Who, Payload, Room, SessionId};
 use crate::store::{self, PgPool};
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
@@ -184,6 +184,19 @@ impl Conversations {
         {
             tracing::error!(error = %e, conversation_id = conv.0, "stored message not fanned out; clients recover it by resume");
         }
+    }
+
+    /// Publishes `event` after everything the conversation's actor was handed before (a
+    /// customer's reopening message comes before the reopening it caused).
+    pub async fn announce(
+        &self,
+        conv: ConversationId,
+        happening: crate::routing::Happening,
+        event: ServerEvent,
+    ) -> Result<(), ConversationError> {
+        let boxed = Box::new(event);
+        self.tell(conv, || ConversationMsg::Announce(happening, boxed.clone()))
+            .await
     }
 
     /// Announces an edited, reacted-to or deleted message.

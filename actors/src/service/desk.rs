@@ -8,7 +8,7 @@ use crate::protocol::{
     BusinessId, Conversation, ConversationId, ConversationStatus, ConversationType, DeskSettings,
     DeskState, Role, ServerEvent, StaffMember, UserId,
 };
-use crate::routing::{routes, Envelope, Happening, Payload};
+use crate::routing::Happening;
 use crate::store::conversations::ConversationRow;
 use crate::store::desk::StatusChange;
 use crate::store::{self};
@@ -66,17 +66,10 @@ impl Service {
         row: &ConversationRow,
         changed_by: Option<UserId>,
     ) -> ApiResult<()> {
-        let info = self.conversations.info(row.id).await?;
-        let event = Arc::new(ServerEvent::ConversationUpdated(state_of(row, changed_by)));
-        for r in routes(Happening::Desk, &info.room) {
-            self.hub.publish(Envelope {
-                business: row.business_id,
-                topics: r.topics,
-                except_session: None,
-                except_user: r.except_user,
-                payload: Payload::Event(event.clone()),
-            });
-        }
+        let event = ServerEvent::ConversationUpdated(state_of(row, changed_by));
+        self.conversations
+            .announce(row.id, Happening::Desk, event)
+            .await?;
         Ok(())
     }
 
