@@ -72,6 +72,16 @@ pub(crate) struct Counters {
     pub(crate) peak: AtomicUsize,
 }
 
+/// A queued message: resolves once its batch committed (or failed). Dropping it does not
+/// withdraw the message; it is stored and fanned out all the same.
+pub struct PendingStore(oneshot::Receiver<Result<Stored, PersistError>>);
+
+impl PendingStore {
+    pub async fn committed(self) -> Result<Stored, PersistError> {
+        self.0.await.unwrap_or(Err(PersistError::Failed))
+    }
+}
+
 /// The sender's side: bounded intake in front of the lanes' unbounded mailboxes.
 #[derive(Clone)]
 pub struct PersistenceHandle {
@@ -87,6 +97,17 @@ impl PersistenceHandle {
         message: NewMessage,
         origin: Option<SessionId>,
     ) -> Result<Stored, PersistError> {
+        self.enqueue(message, origin)?.committed().await
+    }
+
+    /// Queues a message on its conversation's lane without waiting: messages queued one after
+    /// another into a conversation get increasing ids, and the caller awaits the commit when it
+    /// wants (a session applies its next frame meanwhile).
+    pub fn enqueue(
+        &self,
+        message: NewMessage,
+        origin: Option<SessionId>,
+    ) -> Result<PendingStore, PersistError> {
         let queued = self.counters.pending.fetch_add(1, Ordering::AcqRel);
         if queued >= self.max_pending {
             self.counters.pending.fetch_sub(1, Ordering::AcqRel);
@@ -105,7 +126,7 @@ impl PersistenceHandle {
             self.counters.pending.fetch_sub(1, Ordering::AcqRel);
             return Err(PersistError::Failed);
         }
-        rx.await.unwrap_or(Err(PersistError::Failed))
+        Ok(PendingStore(rx))
     }
 
     /// Waits until everything queued before it, on every lane, is committed (graceful shutdown).

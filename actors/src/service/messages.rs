@@ -3,9 +3,11 @@ use super::text::{is_emoji, plain_text, MAX_BODY_CHARS};
 use super::Service;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::Identity;
+use crate::persistence::PendingStore;
 use crate::ports::Limit;
 use crate::protocol::{
-    AttachmentId, ContentType, ConversationId, ConversationType, Message, MessageId, Role,
+    AttachmentId, BusinessId, ContentType, ConversationId, ConversationType, Message, MessageId,
+    Role,
 };
 use crate::routing::SessionId;
 use crate::store::batch::NewMessage;
@@ -31,6 +33,18 @@ pub fn resume_floor(since: DateTime<Utc>) -> DateTime<Utc> {
         .min(now)
         .max(now - chrono::Duration::hours(RESUME_WINDOW_HOURS));
     since - chrono::Duration::seconds(RESUME_MARGIN_SECS)
+}
+
+/// A checked send (`Service::submit`), settled with `Service::settle`.
+pub enum Submitted {
+    /// The clientId was stored before: its first message is the answer.
+    Stored(Message),
+    Queued {
+        pending: PendingStore,
+        started: std::time::Instant,
+        /// A customer's direct message: the business whose desk follows it up once stored.
+        desk: Option<BusinessId>,
+    },
 }
 
 /// A send as every transport hands it over.
@@ -103,6 +117,20 @@ impl Service {
         input: SendInput,
         origin: Option<SessionId>,
     ) -> ApiResult<(Message, bool)> {
+        let submitted = self.submit(who, conv, input, origin).await?;
+        self.settle(submitted).await
+    }
+
+    /// Checks a send and queues it for its commit without waiting for it: sends submitted one
+    /// after another into a conversation get increasing ids, whoever settles them and when.
+    /// Every refusal (access, input, rate, overload) is answered here, before anything is queued.
+    pub async fn submit(
+        &self,
+        who: &Identity,
+        conv: ConversationId,
+        input: SendInput,
+        origin: Option<SessionId>,
+    ) -> ApiResult<Submitted> {
         let info = self.writable(who, conv).await?;
         if input.private && !who.is_staff() {
             return Err(ApiError::forbidden("only staff write private notes"));
@@ -150,7 +178,7 @@ impl Service {
             if let Some(first) =
                 store::messages::by_client_id(&self.pool, who.user_id, &client_id).await?
             {
-                return Ok((first, false));
+                return Ok(Submitted::Stored(first));
             }
             metrics::counter!("chat_rate_limited_total", "kind" => "send").increment(1);
             return Err(ApiError::rate_limited(wait));
@@ -185,16 +213,37 @@ impl Service {
             private: input.private,
             notify,
         };
-        let started = std::time::Instant::now();
-        let stored = self.persistence.store(new, origin).await?;
+        let customer = who.role == Role::Customer && info.room.kind != ConversationType::Community;
+        Ok(Submitted::Queued {
+            pending: self.persistence.enqueue(new, origin)?,
+            started: std::time::Instant::now(),
+            desk: customer.then_some(info.room.business),
+        })
+    }
+
+    /// Waits for a submitted send's commit: the message, and whether this send created it.
+    pub async fn settle(&self, submitted: Submitted) -> ApiResult<(Message, bool)> {
+        let (pending, started, desk) = match submitted {
+            Submitted::Stored(first) => return Ok((first, false)),
+            Submitted::Queued {
+                pending,
+                started,
+                desk,
+            } => (pending, started, desk),
+        };
+        let stored = pending.committed().await?;
         metrics::histogram!("chat_ack_latency_seconds").record(started.elapsed().as_secs_f64());
         metrics::counter!("chat_messages_in_total").increment(1);
-        if stored.created
-            && who.role == Role::Customer
-            && info.room.kind != ConversationType::Community
-        {
-            self.after_customer_message(conv, info.room.business, stored.reopened)
-                .await?;
+        if let (true, Some(business)) = (stored.created, desk) {
+            let conv = stored.message.conversation_id;
+            // The message is stored: the desk's follow-up failing must not turn its ack into an
+            // error the client would retry.
+            if let Err(e) = self
+                .after_customer_message(conv, business, stored.reopened)
+                .await
+            {
+                tracing::warn!(error = %e, conversation_id = conv.0, "desk follow-up failed");
+            }
         }
         Ok((stored.message, stored.created))
     }

@@ -1,6 +1,7 @@
 //! Session actors: one per WebSocket stream, beside the service they call. The edge decodes a
 //! frame and hands it over with one call (`SessionRef::frame`); the actor applies frames one at
-//! a time (so a client's sends keep their order) through the service, and everything it answers
+//! a time (so a client's sends keep their order) through the service, without waiting for a
+//! send's commit before the next frame (its ack comes in send order), and everything it answers
 //! goes to the session's bounded outbound queue, which the edge writes out. A failing session
 //! is logged by its supervisor and its socket closed with 1011; every other session keeps going.
 
@@ -30,6 +31,7 @@ struct SessionState {
     service: Arc<Service>,
     who: Identity,
     handle: Arc<SessionHandle>,
+    in_order: frames::InOrder,
 }
 
 struct SessionActor;
@@ -54,8 +56,16 @@ impl Actor for SessionActor {
         st: &mut SessionState,
     ) -> Result<(), ActorProcessingErr> {
         let SessionMsg::Frame(frame, permit) = msg;
-        frames::handle(&st.service, &st.who, &st.handle, frame).await;
-        drop(permit);
+        // Boxed: an idle actor's task keeps only a pointer, not the largest state of a frame.
+        Box::pin(frames::handle(
+            &st.service,
+            &st.who,
+            &st.handle,
+            frame,
+            permit,
+            &mut st.in_order,
+        ))
+        .await;
         Ok(())
     }
 }
@@ -84,6 +94,7 @@ impl SessionRef {
             service,
             who,
             handle: handle.clone(),
+            in_order: frames::InOrder::default(),
         };
         let (actor, join) =
             Actor::spawn_linked(None, SessionActor, state, supervisor.clone()).await?;
