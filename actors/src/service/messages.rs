@@ -38,7 +38,7 @@ pub fn resume_floor(since: DateTime<Utc>) -> DateTime<Utc> {
 /// A checked send (`Service::submit`), settled with `Service::settle`.
 pub enum Submitted {
     /// The clientId was stored before: its first message is the answer.
-    Stored(Message),
+    Stored(Box<Message>),
     Queued {
         pending: PendingStore,
         started: std::time::Instant,
@@ -178,7 +178,7 @@ impl Service {
             if let Some(first) =
                 store::messages::by_client_id(&self.pool, who.user_id, &client_id).await?
             {
-                return Ok(Submitted::Stored(first));
+                return Ok(Submitted::Stored(Box::new(first)));
             }
             metrics::counter!("chat_rate_limited_total", "kind" => "send").increment(1);
             return Err(ApiError::rate_limited(wait));
@@ -224,7 +224,7 @@ impl Service {
     /// Waits for a submitted send's commit: the message, and whether this send created it.
     pub async fn settle(&self, submitted: Submitted) -> ApiResult<(Message, bool)> {
         let (pending, started, desk) = match submitted {
-            Submitted::Stored(first) => return Ok((first, false)),
+            Submitted::Stored(first) => return Ok((*first, false)),
             Submitted::Queued {
                 pending,
                 started,
