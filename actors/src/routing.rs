@@ -195,31 +195,46 @@ pub struct PresenceKey {
     pub watches: Vec<BusinessId>,
 }
 
+/// The one presence rule: each (business channel, topic) a user's presence goes to. Staff are
+/// heard by their colleagues and by the business's customers; a customer by the staff of each
+/// business it is "of" (see the module doc).
+fn presence_targets(key: &PresenceKey) -> impl Iterator<Item = (BusinessId, Topic)> + '_ {
+    let staff = key
+        .staff_of
+        .into_iter()
+        .flat_map(|b| [(b, Topic::Staff(b)), (b, Topic::Watch(b))]);
+    let customer = key
+        .watches
+        .iter()
+        .filter(|_| key.staff_of.is_none())
+        .map(|b| (*b, Topic::Staff(*b)));
+    staff.chain(customer)
+}
+
 /// Where one user's presence goes: per business channel, the topics that hear it.
 pub fn presence_routes(key: &PresenceKey) -> Vec<(BusinessId, Vec<Topic>)> {
-    match key.staff_of {
-        Some(b) => vec![(b, vec![Topic::Staff(b), Topic::Watch(b)])],
-        None => key
-            .watches
-            .iter()
-            .map(|b| (*b, vec![Topic::Staff(*b)]))
-            .collect(),
+    let mut routes: Vec<(BusinessId, Vec<Topic>)> = Vec::new();
+    for (b, topic) in presence_targets(key) {
+        match routes.last_mut() {
+            Some((last, topics)) if *last == b => topics.push(topic),
+            _ => routes.push((b, vec![topic])),
+        }
     }
+    routes
 }
 
 /// Whether `other`'s presence matters to `me` (the snapshot a new session gets), the same rule
-/// as `presence_routes` seen from the receiving side.
+/// as `presence_routes` seen from the receiving side. Allocates nothing: a new session's
+/// snapshot asks it of every online user.
 pub fn hears_presence(me: &PresenceKey, other: &PresenceKey) -> bool {
     if me.user_id == other.user_id {
         return false;
     }
-    presence_routes(other).iter().any(|(_, topics)| {
-        topics.iter().any(|t| match *t {
-            Topic::Staff(b) => me.staff_of == Some(b),
-            Topic::Watch(b) => me.staff_of.is_none() && me.watches.contains(&b),
-            Topic::User(u) => u == me.user_id,
-            Topic::Community(_) => false,
-        })
+    presence_targets(other).any(|(_, t)| match t {
+        Topic::Staff(b) => me.staff_of == Some(b),
+        Topic::Watch(b) => me.staff_of.is_none() && me.watches.contains(&b),
+        Topic::User(u) => u == me.user_id,
+        Topic::Community(_) => false,
     })
 }
 

@@ -71,20 +71,42 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) {
                 };
                 let _ = stream.set_nodelay(true);
                 let st = state.clone();
+                // Boxed: hyper keeps room for the service's future beside every connection, and
+                // the router's is the largest of all its handlers; boxed, it exists only while a
+                // request is being answered.
                 let svc = service_fn(move |req| {
                     let st = st.clone();
-                    async move { Ok::<_, std::convert::Infallible>(router::route(st, req, peer).await) }
+                    Box::pin(async move {
+                        Ok::<_, std::convert::Infallible>(router::route(st, req, peer).await)
+                    })
                 });
                 let mut stop = state.shutdown.clone();
                 let guard = open.clone();
                 tokio::spawn(async move {
-                    let conn = http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_TIMEOUT)
-                        .max_buf_size(128 * 1024)
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .with_upgrades();
-                    tokio::pin!(conn);
+                    // hyper allocates its buffers as it takes a connection: one that has sent
+                    // nothing yet costs only this task until its first bytes arrive (or the
+                    // header timeout passes).
+                    let mut first = [0u8; 1];
+                    let first_bytes = tokio::select! {
+                        r = tokio::time::timeout(HEADER_TIMEOUT, stream.peek(&mut first)) => matches!(r, Ok(Ok(1))),
+                        _ = stop.changed() => false,
+                    };
+                    if !first_bytes {
+                        drop(slot);
+                        drop(guard);
+                        return;
+                    }
+                    // Boxed: after an upgrade the socket's wakers may still point at this task
+                    // until they are next replaced, which keeps its allocation; boxed, the
+                    // connection's state is freed when it ends and only the small task stays.
+                    let mut conn = Box::pin(
+                        http1::Builder::new()
+                            .timer(TokioTimer::new())
+                            .header_read_timeout(HEADER_TIMEOUT)
+                            .max_buf_size(128 * 1024)
+                            .serve_connection(TokioIo::new(stream), svc)
+                            .with_upgrades(),
+                    );
                     let result = tokio::select! {
                         r = conn.as_mut() => r,
                         _ = stop.changed() => {

@@ -5,6 +5,7 @@
 use super::request::{business_param, token};
 use super::response::{full, Resp};
 use super::AppState;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use hyper::body::Incoming;
 use hyper::header::{
@@ -14,10 +15,11 @@ use hyper::header::{
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use servihub_actors::error::{ApiError, ApiResult};
-use servihub_actors::hub::{OutboundItem, SessionHandle, CLOSE_RESUME};
+use servihub_actors::hub::{Outbound, OutboundItem, SessionHandle, CLOSE_RESUME};
 use servihub_actors::identity::Identity;
 use servihub_actors::protocol::codec::Codec;
 use servihub_actors::protocol::{BusinessId, ErrorCode, Hello, ServerEvent};
+use servihub_actors::service::LiveSession;
 use servihub_actors::service::Service;
 use servihub_actors::session::SessionRef;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +30,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Message as WsMessage, Utf8Bytes};
 use tokio_tungstenite::WebSocketStream;
+use tracing::Instrument;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(25);
 /// Messages above this are refused with 1009.
@@ -37,10 +40,12 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub const MAX_FRAME_BYTES: usize = 2 * MAX_MESSAGE_BYTES;
 /// Bad frames tolerated before the socket is closed with 1008.
 const MAX_BAD_FRAMES: u32 = 10;
-const READ_BUFFER_BYTES: usize = 4 * 1024;
+const READ_BUFFER_BYTES: usize = 2 * 1024;
 const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// Bytes waiting for the kernel at most; the writer awaits the socket before buffering more.
 const MAX_WRITE_BUFFER_BYTES: usize = 1024 * 1024;
+/// Queued events written out together at most, so one busy socket yields to the others.
+const MAX_EVENTS_PER_WRITE: usize = 64;
 const CLOSE_GOING_AWAY: u16 = 1001;
 const CLOSE_POLICY: u16 = 1008;
 const CLOSE_TOO_BIG: u16 = 1009;
@@ -76,8 +81,10 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
     let service = st.service.clone();
     let sessions = st.sessions.clone();
     let shutdown = st.shutdown.clone();
+    // Only the upgrade goes into the socket's task, not the request it came with.
+    let on_upgrade = hyper::upgrade::on(req);
     tokio::spawn(async move {
-        let upgraded = match hyper::upgrade::on(req).await {
+        let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {
                 tracing::debug!(error = %e, "upgrade failed");
@@ -95,7 +102,19 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        run(ws, service, sessions, shutdown, who, codec, business).await;
+        let span = tracing::info_span!(
+            "ws",
+            user_id = who.user_id.0,
+            session_id = tracing::field::Empty
+        );
+        // Boxed: the opening's state (queries, snapshot) is needed once, and a task keeps room
+        // for its largest state for as long as the socket is open.
+        let opened = Box::pin(open(ws, &service, sessions, &who, codec, business))
+            .instrument(span.clone())
+            .await;
+        if let Some(live) = opened {
+            run(live, shutdown, &who, codec).instrument(span).await;
+        }
     });
 
     let mut r = Response::new(full(""));
@@ -117,17 +136,25 @@ pub async fn upgrade(st: &AppState, req: Request<Incoming>) -> ApiResult<Resp> {
 
 type Ws = WebSocketStream<TokioIo<hyper::upgrade::Upgraded>>;
 
-#[tracing::instrument(skip_all, fields(user_id = who.user_id.0, session_id))]
-async fn run(
+/// An open session's socket, greeted: what the socket's task keeps while it lives.
+struct Live {
+    sink: SplitSink<Ws, WsMessage>,
+    stream: SplitStream<Ws>,
+    outbound: Outbound,
+    session: SessionRef,
+    _registered: LiveSession,
+}
+
+/// Opens the session and sends `hello` and the snapshot; `None` when the socket is done.
+async fn open(
     ws: Ws,
-    service: Arc<Service>,
+    service: &Arc<Service>,
     sessions: ractor::ActorCell,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-    who: Identity,
+    who: &Identity,
     codec: Codec,
     business: Option<BusinessId>,
-) {
-    let opened = match service.open_session(&who, "ws", codec, business).await {
+) -> Option<Live> {
+    let opened = match service.open_session(who, "ws", codec, business).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(error = %e, "session could not open");
@@ -137,17 +164,12 @@ async fn run(
                 reason: e.message.chars().take(100).collect::<String>().into(),
             };
             let _ = sink.send(WsMessage::Close(Some(frame))).await;
-            return;
+            return None;
         }
     };
-    let (_live, mut outbound) = (opened.live, opened.outbound);
-    let handle = outbound.handle.clone();
+    let handle = opened.outbound.handle.clone();
     tracing::Span::current().record("session_id", handle.id);
-    let Ok(session) =
-        SessionRef::start(&sessions, service.clone(), who.clone(), handle.clone()).await
-    else {
-        return;
-    };
+    let session = SessionRef::new(&sessions, service.clone(), who.clone(), handle.clone());
     let hello = ServerEvent::Hello(Hello {
         user_id: who.user_id,
         role: who.role,
@@ -161,10 +183,33 @@ async fn run(
             continue;
         };
         if sink.send(to_ws(codec, &item)).await.is_err() {
-            session.stop();
-            return;
+            return None;
         }
     }
+    Some(Live {
+        sink,
+        stream,
+        outbound: opened.outbound,
+        session,
+        _registered: opened.live,
+    })
+}
+
+/// The socket's writer: drains the session's queue, pings, and closes with the right code.
+async fn run(
+    live: Live,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+    who: &Identity,
+    codec: Codec,
+) {
+    let Live {
+        mut sink,
+        stream,
+        mut outbound,
+        session,
+        _registered,
+    } = live;
+    let handle = outbound.handle.clone();
     let pongs = Arc::new(AtomicU64::new(0));
     let session = Arc::new(session);
     let mut reader = tokio::spawn(read_frames(
@@ -177,19 +222,31 @@ async fn run(
 
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     let (mut unanswered, mut last_pongs) = (0u32, 0u64);
-    let expiry = token_expiry(&who);
-    tokio::pin!(expiry);
+    // Futures that fire once are made once: re-arming them on every event would cost each
+    // delivery a waiter registration (the shutdown one shared by every socket).
+    let expiry = token_expiry(who);
+    let closed = handle.wait_closed();
+    let stopping = shutdown.changed();
+    tokio::pin!(expiry, closed, stopping);
     let close_code = loop {
         tokio::select! {
             _ = &mut expiry => break CLOSE_TOKEN_EXPIRED,
             item = outbound.rx.recv() => {
                 let Some(item) = item else { break CLOSE_GOING_AWAY };
                 metrics::histogram!("chat_outbound_queue_depth", "transport" => "ws").record(outbound.rx.len() as f64);
-                if sink.send(to_ws(codec, &item)).await.is_err() {
+                // Whatever queued meanwhile goes out in the same write.
+                let mut written = sink.feed(to_ws(codec, &item)).await;
+                let mut more = 1;
+                while written.is_ok() && more < MAX_EVENTS_PER_WRITE {
+                    let Ok(next) = outbound.rx.try_recv() else { break };
+                    written = sink.feed(to_ws(codec, &next)).await;
+                    more += 1;
+                }
+                if written.is_err() || sink.flush().await.is_err() {
                     break 0;
                 }
             }
-            code = handle.wait_closed() => break code,
+            code = &mut closed => break code,
             _ = ping.tick() => {
                 let seen = pongs.load(Ordering::Relaxed);
                 if seen == last_pongs { unanswered += 1 } else { unanswered = 0; last_pongs = seen; }
@@ -201,7 +258,7 @@ async fn run(
                     break 0;
                 }
             }
-            _ = shutdown.changed() => break CLOSE_GOING_AWAY,
+            _ = &mut stopping => break CLOSE_GOING_AWAY,
             // The reader may have asked for a close (1008, 1009) as it ended: say so.
             _ = &mut reader => break handle.close_requested(),
         }
@@ -236,7 +293,7 @@ async fn run(
 /// Decodes client frames into the session actor; answers bad ones with `error` and closes with
 /// 1008 after `MAX_BAD_FRAMES` of them.
 async fn read_frames(
-    mut stream: futures_util::stream::SplitStream<Ws>,
+    mut stream: SplitStream<Ws>,
     codec: Codec,
     handle: Arc<SessionHandle>,
     session: Arc<SessionRef>,

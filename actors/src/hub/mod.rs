@@ -25,6 +25,9 @@ const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 struct Routes {
     sessions: HashMap<SessionId, Arc<SessionHandle>>,
     topics: HashMap<Topic, HashSet<SessionId>>,
+    /// Each session's topics, so that a session leaving touches only its own (a mass
+    /// disconnect would otherwise walk every topic once per session).
+    by_session: HashMap<SessionId, Vec<Topic>>,
     /// Local listeners per business channel: the bridge subscribes while this is above zero.
     businesses: HashMap<BusinessId, usize>,
 }
@@ -97,17 +100,16 @@ impl Hub {
             if r.sessions.remove(&id).is_none() {
                 return;
             }
-            let mut emptied = Vec::new();
-            for (topic, set) in r.topics.iter_mut() {
+            for topic in r.by_session.remove(&id).unwrap_or_default() {
+                let Some(set) = r.topics.get_mut(&topic) else {
+                    continue;
+                };
                 if set.remove(&id) {
                     if set.is_empty() {
-                        emptied.push(*topic);
+                        r.topics.remove(&topic);
                     }
-                    unwatched.extend(business_of(topic));
+                    unwatched.extend(business_of(&topic));
                 }
-            }
-            for t in emptied {
-                r.topics.remove(&t);
             }
             unwatched.retain(|b| decrement(&mut r.businesses, *b));
             metrics::gauge!("chat_hub_sessions").set(r.sessions.len() as f64);
@@ -126,6 +128,7 @@ impl Hub {
             if !r.sessions.contains_key(&id) || !r.topics.entry(topic).or_default().insert(id) {
                 return;
             }
+            r.by_session.entry(id).or_default().push(topic);
             match business_of(&topic) {
                 None => None,
                 Some(b) => {
@@ -147,6 +150,11 @@ impl Hub {
                 Some(set) => set.remove(&id),
                 None => false,
             };
+            if removed {
+                if let Some(own) = r.by_session.get_mut(&id) {
+                    own.retain(|t| *t != topic);
+                }
+            }
             if r.topics.get(&topic).is_some_and(|s| s.is_empty()) {
                 r.topics.remove(&topic);
             }

@@ -72,6 +72,8 @@ pub struct SessionHandle {
     pub transport: &'static str,
     tx: mpsc::Sender<OutboundItem>,
     capacity: usize,
+    /// Counted on every delivery: resolved once here rather than looked up per event.
+    events_out: metrics::Counter,
     /// Non-zero once the session must close; the writer reads it after `closed` fires.
     close_code: AtomicU16,
     closed: Notify,
@@ -117,6 +119,7 @@ impl SessionHandle {
             transport: spec.transport,
             tx,
             capacity: spec.capacity.max(2),
+            events_out: metrics::counter!("chat_events_out_total", "transport" => spec.transport),
             close_code: AtomicU16::new(0),
             closed: Notify::new(),
             resync_since_ms: AtomicI64::new(NO_RESYNC),
@@ -137,8 +140,7 @@ impl SessionHandle {
         }
         match self.tx.try_send(event) {
             Ok(()) => {
-                metrics::counter!("chat_events_out_total", "transport" => self.transport)
-                    .increment(1);
+                self.events_out.increment(1);
                 Delivery::Queued
             }
             Err(mpsc::error::TrySendError::Full(_)) => {

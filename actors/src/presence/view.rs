@@ -60,22 +60,15 @@ impl PresenceView {
         self.remote_read().get(&user).cloned()
     }
 
-    /// Every online user's key, local first, each once.
-    fn online_keys(&self) -> Vec<PresenceKey> {
+    /// The online users `me` hears, as presence events (a new session's snapshot). Read in
+    /// place, local first, each user once: no key is copied.
+    pub fn snapshot_for(&self, me: &PresenceKey) -> Vec<ServerEvent> {
         let online = self.local_read();
         let remote = self.remote_read();
-        let local = online.values().map(|e| e.key.clone());
-        let others = remote
-            .values()
-            .filter(|k| !online.contains_key(&k.user_id))
-            .cloned();
-        local.chain(others).collect()
-    }
-
-    /// The online users `me` hears, as presence events (a new session's snapshot).
-    pub fn snapshot_for(&self, me: &PresenceKey) -> Vec<ServerEvent> {
-        self.online_keys()
-            .iter()
+        let local = online.values().map(|e| &e.key);
+        let others = remote.values().filter(|k| !online.contains_key(&k.user_id));
+        local
+            .chain(others)
             .filter(|k| hears_presence(me, k))
             .map(|k| online_event(k.user_id))
             .collect()

@@ -238,10 +238,9 @@ impl Service {
             let conv = stored.message.conversation_id;
             // The message is stored: the desk's follow-up failing must not turn its ack into an
             // error the client would retry.
-            if let Err(e) = self
-                .after_customer_message(conv, business, stored.reopened)
-                .await
-            {
+            // Boxed: the follow-up's state is large and most sends need it only for a moment.
+            let follow_up = Box::pin(self.after_customer_message(conv, business, stored.reopened));
+            if let Err(e) = follow_up.await {
                 tracing::warn!(error = %e, conversation_id = conv.0, "desk follow-up failed");
             }
         }

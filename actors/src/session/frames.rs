@@ -12,7 +12,9 @@ use crate::identity::Identity;
 use crate::protocol::{ClientFrame, ConversationId, MessageId, ServerEvent};
 use crate::service::messages::{SendInput, MAX_PAGE};
 use crate::service::Service;
+use futures_util::FutureExt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::sync::{oneshot, OwnedSemaphorePermit};
 
@@ -35,7 +37,11 @@ impl InOrder {
         let (done, next) = oneshot::channel();
         self.last = Some(next);
         tokio::spawn(async move {
-            let event = answer.await;
+            let Ok(event) = AssertUnwindSafe(answer).catch_unwind().await else {
+                // As a panic in the actor does: this socket closes, no other.
+                session.close(super::CLOSE_INTERNAL);
+                return;
+            };
             if let Some(before) = before {
                 // An error means the earlier task ended without queuing: nothing to wait for.
                 let _ = before.await;

@@ -11,9 +11,11 @@ use crate::hub::SessionHandle;
 use crate::identity::Identity;
 use crate::protocol::ClientFrame;
 use crate::service::Service;
+use futures_util::FutureExt;
 use ractor::{Actor, ActorCell, ActorProcessingErr, ActorRef};
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 /// Close code 1011: the server hit an unexpected condition.
 pub const CLOSE_INTERNAL: u16 = 1011;
@@ -57,22 +59,30 @@ impl Actor for SessionActor {
     ) -> Result<(), ActorProcessingErr> {
         let SessionMsg::Frame(frame, permit) = msg;
         // Boxed: an idle actor's task keeps only a pointer, not the largest state of a frame.
-        Box::pin(frames::handle(
+        let applied = Box::pin(frames::handle(
             &st.service,
             &st.who,
             &st.handle,
             frame,
             permit,
             &mut st.in_order,
-        ))
-        .await;
+        ));
+        if AssertUnwindSafe(applied).catch_unwind().await.is_err() {
+            // The actor fails (its supervisor logs it) and only this socket closes.
+            st.handle.close(CLOSE_INTERNAL);
+            return Err("a frame's handler panicked".into());
+        }
         Ok(())
     }
 }
 
-/// The session actor, as the edge holds it.
+/// The session actor, as the edge holds it. The actor is started by the socket's first frame:
+/// a socket that only listens (most of them, most of the time) costs no actor, no mailbox and
+/// no task beyond its reader and writer.
 pub struct SessionRef {
-    actor: ActorRef<SessionMsg>,
+    supervisor: ActorCell,
+    state: std::sync::Mutex<Option<SessionState>>,
+    actor: OnceCell<ActorRef<SessionMsg>>,
     pending: Arc<Semaphore>,
 }
 
@@ -82,30 +92,48 @@ pub struct SessionRef {
 pub struct SessionClosed;
 
 impl SessionRef {
-    /// Starts a session actor under `supervisor`. A panic inside it closes only its own socket:
-    /// the handle is closed with 1011 when the actor ends before the transport stopped it.
-    pub async fn start(
+    /// A session whose actor will run under `supervisor`. A panic inside it closes only its own
+    /// socket, with 1011.
+    pub fn new(
         supervisor: &ActorCell,
         service: Arc<Service>,
         who: Identity,
         handle: Arc<SessionHandle>,
-    ) -> Result<SessionRef, ractor::SpawnErr> {
+    ) -> SessionRef {
         let state = SessionState {
             service,
             who,
-            handle: handle.clone(),
+            handle,
             in_order: frames::InOrder::default(),
         };
-        let (actor, join) =
-            Actor::spawn_linked(None, SessionActor, state, supervisor.clone()).await?;
-        tokio::spawn(async move {
-            let _ = join.await;
-            handle.close(CLOSE_INTERNAL);
-        });
-        Ok(SessionRef {
-            actor,
+        SessionRef {
+            supervisor: supervisor.clone(),
+            state: std::sync::Mutex::new(Some(state)),
+            actor: OnceCell::new(),
             pending: Arc::new(Semaphore::new(MAX_PENDING_FRAMES)),
-        })
+        }
+    }
+
+    async fn actor(&self) -> Result<&ActorRef<SessionMsg>, SessionClosed> {
+        self.actor
+            .get_or_try_init(|| async {
+                let state = self
+                    .state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take()
+                    .ok_or(SessionClosed)?;
+                // Boxed: the reader's task would otherwise keep room for the spawn's state.
+                let spawn = Box::pin(Actor::spawn_linked(
+                    None,
+                    SessionActor,
+                    state,
+                    self.supervisor.clone(),
+                ));
+                let (actor, _) = spawn.await.map_err(|_| SessionClosed)?;
+                Ok(actor)
+            })
+            .await
     }
 
     /// Hands one decoded frame to the session, waiting while `MAX_PENDING_FRAMES` are pending.
@@ -116,12 +144,15 @@ impl SessionRef {
             .acquire_owned()
             .await
             .map_err(|_| SessionClosed)?;
-        self.actor
+        self.actor()
+            .await?
             .cast(SessionMsg::Frame(frame, permit))
             .map_err(|_| SessionClosed)
     }
 
     pub fn stop(&self) {
-        self.actor.stop(None);
+        if let Some(actor) = self.actor.get() {
+            actor.stop(None);
+        }
     }
 }
