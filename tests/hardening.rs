@@ -65,6 +65,20 @@ async fn a_client_that_never_finishes_its_headers_is_dropped() {
 }
 
 #[tokio::test]
+async fn a_client_that_sends_nothing_is_dropped_after_the_header_timeout() {
+    let n = TestNode::start().await;
+    let mut silent = raw(&n).await;
+    let started = Instant::now();
+    // Meanwhile the node answers others as usual.
+    let (s, _) = n.call(Method::GET, "/health", None, None).await;
+    assert_eq!(s, 200);
+    let (_, closed) = read_until_closed(&mut silent, Duration::from_secs(15)).await;
+    assert!(closed, "still open after 15 s");
+    assert!(started.elapsed() >= Duration::from_secs(9));
+    n.stop().await;
+}
+
+#[tokio::test]
 async fn text_is_stored_as_typed_and_bad_input_is_a_clear_error() {
     let n = TestNode::start().await;
     let sneaky = n.token(
