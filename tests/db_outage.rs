@@ -69,20 +69,8 @@ async fn a_send_whose_batch_cannot_reach_the_database_is_overloaded_not_internal
     }
     assert!(stored.is_some(), "stored once the database is back");
     assert_eq!(n.send(&cust, &conv, "cut-1", "during the cut").await.0, 200);
-    let (_, page) = n
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/v1/conversations/{conv}/messages"),
-            Some(&cust),
-            None,
-        )
-        .await;
-    let ids: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|m| m["clientId"].as_str())
-        .collect();
+    let page = n.history(&cust, &conv).await;
+    let ids: Vec<&str> = page.iter().filter_map(|m| m["clientId"].as_str()).collect();
     assert_eq!(
         ids,
         vec!["warm", "cut-1"],

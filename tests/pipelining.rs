@@ -91,18 +91,8 @@ async fn a_slow_commit_does_not_stop_the_socket_and_acks_keep_send_order() {
     );
 
     // Once acked, the history has both, once each, in order, after what was there before.
-    let (s, page) = n
-        .call(
-            reqwest::Method::GET,
-            &format!("/api/v1/conversations/{slow}/messages"),
-            Some(&customer),
-            None,
-        )
-        .await;
-    assert_eq!(s, 200, "{page}");
-    let ids: Vec<&str> = page["items"]
-        .as_array()
-        .unwrap()
+    let page = n.history(&customer, &slow).await;
+    let ids: Vec<&str> = page
         .iter()
         .map(|m| m["clientId"].as_str().unwrap())
         .collect();

@@ -163,6 +163,20 @@ impl TestNode {
         .await
     }
 
+    /// The latest page of a conversation's history as `token` sees it (asserts 200).
+    pub async fn history(&self, token: &str, conv: &str) -> Vec<Value> {
+        let (s, page) = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/api/v1/conversations/{conv}/messages"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(s, 200, "{page}");
+        page["items"].as_array().cloned().unwrap_or_default()
+    }
+
     pub async fn count_messages(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM messages")
             .fetch_one(self.node.as_ref().unwrap().pool())
